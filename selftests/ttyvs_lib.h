@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers for the ttyvs selftests.
+ *
+ * Pair n is /dev/ttyVS(2n) <-> /dev/ttyVS(2n+1).  Every helper returns
+ * -1 with errno set on failure unless stated otherwise.
+ */
+#ifndef TTYVS_LIB_H
+#define TTYVS_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <termios.h>
+#include <time.h>
+
+#define TTYVS_SYS_MODULE	"/sys/module/ttyvs"
+#define TTYVS_PARAM_DIR		TTYVS_SYS_MODULE "/parameters"
+
+/* True when the ttyvs module is loaded (/sys/module/ttyvs exists). */
+bool tvs_module_loaded(void);
+
+/*
+ * Skip the current harness test when the module is not loaded.  Use it
+ * first thing in FIXTURE_SETUP, before anything needs cleaning up.
+ *
+ * 6.1's harness runs the test body even after a SKIP(return, ...) in
+ * FIXTURE_SETUP, so this leaves the test child with exit status 255,
+ * which the harness reports as "ok N # SKIP <reason>".
+ */
+#define TVS_SKIP_SETUP(fmt, ...)					\
+	SKIP({ fflush(stdout); fflush(stderr); _exit(255); },		\
+	     fmt, ##__VA_ARGS__)
+
+#define TVS_SKIP_IF_MISSING()						\
+	do {								\
+		if (!tvs_module_loaded())				\
+			TVS_SKIP_SETUP("ttyvs not loaded");		\
+	} while (0)
+
+/* "/dev/ttyVS<idx>" into buf (at least 32 bytes). */
+void tvs_path(int idx, char *buf, size_t len);
+
+/* Open /dev/ttyVS<idx> O_RDWR|O_NOCTTY (|O_NONBLOCK if nonblock). */
+int tvs_open(int idx, bool nonblock);
+
+/* Set or clear O_NONBLOCK on an open fd. */
+int tvs_set_nonblock(int fd, bool nonblock);
+
+/*
+ * Raw mode: cfmakeraw, CLOCAL|CREAD, no flow control, VMIN=1 VTIME=0,
+ * both speeds = speed (a Bxxx constant), applied with TCSANOW.
+ */
+int tvs_make_raw(int fd, speed_t speed);
+
+/* Fill *t with the raw settings tvs_make_raw() would apply. */
+void tvs_raw_termios(struct termios *t, speed_t speed);
+
+/*
+ * Read exactly len bytes, waiting at most timeout_ms in total (poll).
+ * Returns the number of bytes read (< len on timeout or EOF), or -1 on an
+ * error other than EAGAIN/EINTR.
+ */
+ssize_t tvs_read_exact(int fd, void *buf, size_t len, int timeout_ms);
+
+/*
+ * Read whatever arrives within timeout_ms (returns as soon as the line
+ * has been quiet for quiet_ms after some data).  Returns bytes read.
+ */
+ssize_t tvs_read_quiet(int fd, void *buf, size_t len, int timeout_ms,
+		       int quiet_ms);
+
+/* Write all len bytes (retrying short writes and EINTR). */
+ssize_t tvs_write_all(int fd, const void *buf, size_t len);
+
+/* Bytes waiting in the input queue (FIONREAD), -1 on error. */
+int tvs_inq(int fd);
+
+/* Bytes waiting in the output queue (TIOCOUTQ), -1 on error. */
+int tvs_outq(int fd);
+
+/* TIOCMGET, -1 on error. */
+int tvs_modem(int fd);
+
+/*
+ * Poll TIOCMGET until (bits & mask) == want or timeout_ms passes.
+ * Returns the last value read (or -1 on an ioctl error).
+ */
+int tvs_wait_modem(int fd, int mask, int want, int timeout_ms);
+
+/* FNV-1a 64-bit; pass 0 as seed for a new checksum. */
+uint64_t tvs_csum(uint64_t seed, const void *buf, size_t len);
+
+/* Deterministic pseudo-random bytes (xorshift64*); *state must be != 0. */
+void tvs_prng_fill(uint64_t *state, void *buf, size_t len);
+
+/* Module parameter helpers: value without the trailing newline. */
+int tvs_param_read(const char *name, char *buf, size_t len);
+int tvs_param_write(const char *name, const char *val);
+
+/* Read an unsigned sysfs attribute of /sys/class/tty/ttyVS<idx>/<attr>. */
+int tvs_tty_attr_u64(int idx, const char *attr, uint64_t *val);
+
+/* Monotonic time in seconds. */
+double tvs_now(void);
+
+/* Sleep for ms milliseconds. */
+void tvs_msleep(int ms);
+
+/*
+ * alarm(sec) with a SIGALRM handler that does nothing and has no
+ * SA_RESTART: a blocking call still running then fails with EINTR (or
+ * returns a short count) instead of hanging the test.  0 cancels.
+ */
+void tvs_alarm(unsigned int sec);
+
+/*
+ * termios2 helpers (TCGETS2/TCSETS2, BOTHER), in ttyvs_termios2.c because
+ * <asm/termbits.h> clashes with <termios.h>.
+ */
+int tvs_set_custom_baud(int fd, unsigned int rate);
+int tvs_get_speeds2(int fd, unsigned int *ispeed, unsigned int *ospeed,
+		    unsigned int *cbaud);
+
+#endif /* TTYVS_LIB_H */

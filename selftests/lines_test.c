@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -152,6 +153,60 @@ static void reap(pid_t *pid)
 	*pid = -1;
 }
 
+/* State letter of a process from /proc/<pid>/stat, 0 if unknown. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Wait until pid sleeps interruptibly inside syscall nr (per
+ * /proc/<pid>/syscall).  Where that file is not available, just give the
+ * child 200 ms.  Returns false if it is not seen sleeping there within ms.
+ */
+static bool wait_sleeping_in(pid_t pid, long nr, int ms)
+{
+	double end = tvs_now() + ms / 1000.0;
+	char path[64], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (;;) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			tvs_msleep(200);
+			return true;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0) {
+			tvs_msleep(200);
+			return true;
+		}
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == nr && proc_state(pid) == 'S')
+			return true;
+		if (tvs_now() > end)
+			return false;
+		tvs_msleep(5);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* TIOCMIWAIT waiter child                                             */
 /* ------------------------------------------------------------------ */
@@ -168,9 +223,9 @@ static void on_sigusr1(int sig)
 
 /*
  * Fork a child that calls TIOCMIWAIT(mask) on fd and writes a struct
- * wresult to a pipe when it returns.  Returns once the child is about to
- * enter the ioctl, plus a grace period so that it is really sleeping in
- * it (TIOCMIWAIT only reports changes after it started).
+ * wresult to a pipe when it returns.  Returns once the child sleeps in
+ * the ioctl (TIOCMIWAIT only reports changes after it started), or once
+ * it has already returned (the caller's checks then report that).
  */
 static int waiter_start(pid_t *pid, int *rfd, int fd, int mask,
 			bool catch_usr1)
@@ -208,7 +263,10 @@ static int waiter_start(pid_t *pid, int *rfd, int fd, int mask,
 	*rfd = p[0];
 	if (tvs_read_exact(*rfd, &c, 1, 5000) != 1)
 		return -1;
-	tvs_msleep(200);
+	if (!wait_sleeping_in(*pid, SYS_ioctl, 5000) &&
+	    still_blocked_after(*rfd, 0))
+		return -1;
+	tvs_msleep(20);
 	return 0;
 }
 
@@ -771,6 +829,8 @@ TEST_F(lines, clocal_clear_blocking_open_waits_for_dcd)
 	ASSERT_EQ(0, opener_start(&self->child, &self->rfd, IDX_B, 0));
 	ASSERT_TRUE(still_blocked_after(self->rfd, 500))
 		TH_LOG("blocking open with CLOCAL clear did not wait for DCD");
+	ASSERT_TRUE(wait_sleeping_in(self->child, SYS_openat, 3000))
+		TH_LOG("opener is not sleeping in open()");
 	self->a = port_open_cfg(IDX_A, true);	/* raises DTR -> B's DCD */
 	ASSERT_LE(0, self->a);
 	ASSERT_EQ(0, read_record(self->rfd, &r, sizeof(r), 3000))

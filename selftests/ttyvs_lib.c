@@ -52,6 +52,15 @@ void tvs_raw_termios(struct termios *t, speed_t speed)
 	t->c_cflag &= ~(CRTSCTS | CSTOPB | PARENB);
 	t->c_cflag |= CLOCAL | CREAD | CS8 | HUPCL;
 	t->c_iflag &= ~(IXON | IXOFF | IXANY);
+	/* The usual control characters (0 = disabled). */
+	t->c_cc[VINTR] = 0x03;
+	t->c_cc[VQUIT] = 0x1c;
+	t->c_cc[VERASE] = 0x7f;
+	t->c_cc[VKILL] = 0x15;
+	t->c_cc[VEOF] = 0x04;
+	t->c_cc[VSTART] = 0x11;
+	t->c_cc[VSTOP] = 0x13;
+	t->c_cc[VSUSP] = 0x1a;
 	t->c_cc[VMIN] = 1;
 	t->c_cc[VTIME] = 0;
 	cfsetispeed(t, speed);
@@ -195,6 +204,9 @@ uint64_t tvs_csum(uint64_t seed, const void *buf, size_t len)
 	const unsigned char *p = buf;
 	uint64_t h = seed ? seed : 0xcbf29ce484222325ULL;
 	size_t i;
+
+	if (!len)
+		return seed;
 
 	for (i = 0; i < len; i++) {
 		h ^= p[i];

@@ -89,7 +89,7 @@ int tvs_modem(int fd);
  */
 int tvs_wait_modem(int fd, int mask, int want, int timeout_ms);
 
-/* FNV-1a 64-bit; pass 0 as seed for a new checksum. */
+/* FNV-1a 64-bit; pass 0 as seed for a new checksum (no bytes: 0). */
 uint64_t tvs_csum(uint64_t seed, const void *buf, size_t len);
 
 /* Deterministic pseudo-random bytes (xorshift64*); *state must be != 0. */

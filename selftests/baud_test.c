@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ttyvs baud-rate emulation (emulate_baud=Y): the receive rate follows
+ * baud / bits-per-frame within 2 %, TIOCOUTQ and tcdrain see the paced
+ * queue, B0 keeps the previous rate and TCOFLUSH drops the queue.
+ * Pair 0: a = ttyVS0 sends, b = ttyVS1 receives.  Times are
+ * CLOCK_MONOTONIC over windows of >= 2 s (the VM runs under TCG).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "ttyvs_lib.h"
+
+FIXTURE(baud) {
+	int a;
+	int b;
+	bool emulating;
+	struct termios save_a, save_b;
+};
+
+FIXTURE_SETUP(baud)
+{
+	self->a = -1;
+	self->b = -1;
+	TVS_SKIP_IF_MISSING();
+
+	ASSERT_EQ(0, tvs_param_write("emulate_baud", "Y"))
+		TH_LOG("cannot enable emulate_baud: %s", strerror(errno));
+	self->emulating = true;
+	self->a = tvs_open(0, false);
+	ASSERT_LE(0, self->a) TH_LOG("open ttyVS0: %s", strerror(errno));
+	self->b = tvs_open(1, false);
+	ASSERT_LE(0, self->b) TH_LOG("open ttyVS1: %s", strerror(errno));
+	ASSERT_EQ(0, tcgetattr(self->a, &self->save_a));
+	ASSERT_EQ(0, tcgetattr(self->b, &self->save_b));
+	ASSERT_EQ(0, tvs_make_raw(self->a, B9600));
+	ASSERT_EQ(0, tvs_make_raw(self->b, B9600));
+	ASSERT_EQ(0, tcflush(self->a, TCIOFLUSH));
+	ASSERT_EQ(0, tcflush(self->b, TCIOFLUSH));
+}
+
+FIXTURE_TEARDOWN(baud)
+{
+	if (self->a >= 0) {
+		tcflush(self->a, TCIOFLUSH);
+		tcsetattr(self->a, TCSANOW, &self->save_a);
+		close(self->a);
+	}
+	if (self->b >= 0) {
+		tcflush(self->b, TCIOFLUSH);
+		tcsetattr(self->b, TCSANOW, &self->save_b);
+		close(self->b);
+	}
+	if (self->emulating)
+		tvs_param_write("emulate_baud", "N");
+}
+
+static int set_line(int fd, speed_t speed, tcflag_t csize, tcflag_t extra)
+{
+	struct termios t;
+
+	tvs_raw_termios(&t, speed);
+	t.c_cflag &= ~CSIZE;
+	t.c_cflag |= csize | extra;
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
+struct writer {
+	int fd;
+	const void *buf;
+	size_t len;
+	ssize_t done;
+	int err;
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+
+	w->done = tvs_write_all(w->fd, w->buf, w->len);
+	if (w->done < 0)
+		w->err = errno;
+	return NULL;
+}
+
+/*
+ * Send len bytes a -> b from a thread and return the receive rate in
+ * bytes/s measured from the first to the last byte (0 on failure).
+ */
+static double measure(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(baud) *self, size_t len)
+{
+	static unsigned char out[65536], in[4096];
+	struct writer w = { .fd = self->a, .buf = out, .len = len };
+	size_t got = 0, first = 0;
+	double t_first = 0, t_last = 0;
+	pthread_t th;
+	size_t i;
+
+	if (len > sizeof(out))
+		return 0;
+	for (i = 0; i < len; i++)
+		out[i] = 0x20 + i % 0x5f;	/* 7-bit clean */
+	if (pthread_create(&th, NULL, writer_fn, &w))
+		return 0;
+	while (got < len) {
+		ssize_t n = tvs_read_exact(self->b, in, 1,
+					   got ? 2000 : 5000);
+		ssize_t m;
+
+		if (n <= 0)
+			break;
+		/* Take what else is already there, then timestamp. */
+		m = read(self->b, in + 1, sizeof(in) - 1 < len - got - 1 ?
+					  sizeof(in) - 1 : len - got - 1);
+		if (m > 0)
+			n += m;
+		t_last = tvs_now();
+		if (!got) {
+			t_first = t_last;
+			first = n;
+		}
+		got += n;
+	}
+	pthread_join(th, NULL);
+	if (got != len || w.done != (ssize_t)len) {
+		TH_LOG("received %zu, wrote %zd of %zu (err %d)", got, w.done,
+		       len, w.err);
+		return 0;
+	}
+	if (t_last <= t_first)
+		return 0;
+	TH_LOG("%zu bytes in %.3f s", len - first, t_last - t_first);
+	return (len - first) / (t_last - t_first);
+}
+
+static void expect_rate(struct __test_metadata *_metadata, double got,
+			double want)
+{
+	TH_LOG("rate %.1f B/s, expected %.1f B/s (%+.2f %%)", got, want,
+	       (got - want) * 100 / want);
+	ASSERT_LT(0, got);
+	EXPECT_LT(got, want * 1.02);
+	EXPECT_GT(got, want * 0.98);
+}
+
+TEST_F_TIMEOUT(baud, rate_9600_8n1, 30)
+{
+	ASSERT_EQ(0, set_line(self->a, B9600, CS8, 0));
+	expect_rate(_metadata, measure(_metadata, self, 2400), 960.0);
+}
+
+TEST_F_TIMEOUT(baud, rate_115200_8n1, 30)
+{
+	ASSERT_EQ(0, set_line(self->a, B115200, CS8, 0));
+	ASSERT_EQ(0, set_line(self->b, B115200, CS8, 0));
+	expect_rate(_metadata, measure(_metadata, self, 28800), 11520.0);
+}
+
+/* 1 start + 7 data + 1 parity + 2 stop = 11 bits per character. */
+TEST_F_TIMEOUT(baud, rate_9600_7e2, 30)
+{
+	ASSERT_EQ(0, set_line(self->a, B9600, CS7, PARENB | CSTOPB));
+	ASSERT_EQ(0, set_line(self->b, B9600, CS7, PARENB | CSTOPB));
+	expect_rate(_metadata, measure(_metadata, self, 2200), 9600.0 / 11);
+}
+
+/* Paced bytes wait in the output queue; tcdrain waits for them. */
+TEST_F_TIMEOUT(baud, outq_and_tcdrain, 30)
+{
+	char out[960], in[1024];
+	double t0, dt;
+	int q;
+
+	memset(out, 'd', sizeof(out));
+	t0 = tvs_now();
+	ASSERT_EQ((ssize_t)sizeof(out), tvs_write_all(self->a, out, sizeof(out)));
+	q = tvs_outq(self->a);
+	TH_LOG("TIOCOUTQ right after the write: %d", q);
+	EXPECT_LT(0, q);
+	EXPECT_GE((int)sizeof(out), q);
+
+	tvs_alarm(10);
+	ASSERT_EQ(0, tcdrain(self->a)) TH_LOG("tcdrain: %s", strerror(errno));
+	tvs_alarm(0);
+	dt = tvs_now() - t0;
+	TH_LOG("tcdrain returned after %.3f s (960 bytes at 960 B/s)", dt);
+	EXPECT_GT(dt, 0.9);
+	EXPECT_LT(dt, 1.3);
+	EXPECT_EQ(0, tvs_outq(self->a));
+	ASSERT_EQ((ssize_t)sizeof(out),
+		  tvs_read_exact(self->b, in, sizeof(out), 2000));
+}
+
+/* B0 with emulation: no crash, and bytes flow at the previous rate. */
+TEST_F_TIMEOUT(baud, b0_keeps_previous_rate, 30)
+{
+	ASSERT_EQ(0, set_line(self->a, B19200, CS8, 0));
+	ASSERT_EQ(0, set_line(self->a, B0, CS8, 0));
+	expect_rate(_metadata, measure(_metadata, self, 4000), 1920.0);
+}
+
+/* TCOFLUSH throws away what is still queued. */
+TEST_F_TIMEOUT(baud, tcoflush_discards_queue, 30)
+{
+	char out[480], in[512];
+	ssize_t n;
+
+	memset(out, 'f', sizeof(out));
+	ASSERT_EQ((ssize_t)sizeof(out), tvs_write_all(self->a, out, sizeof(out)));
+	tvs_msleep(100);
+	ASSERT_EQ(0, tcflush(self->a, TCOFLUSH));
+	EXPECT_EQ(0, tvs_outq(self->a));
+
+	n = tvs_read_quiet(self->b, in, sizeof(in), 1000, 600);
+	TH_LOG("%zd of %zu bytes arrived after TCOFLUSH at 100 ms", n,
+	       sizeof(out));
+	ASSERT_LE(0, n);
+	EXPECT_LT(n, (ssize_t)sizeof(out) / 2);
+
+	/* The line still works afterwards. */
+	ASSERT_EQ(3, write(self->a, "end", 3));
+	ASSERT_EQ(3, tvs_read_exact(self->b, in, 3, 2000));
+	ASSERT_EQ(0, memcmp(in, "end", 3));
+}
+
+TEST_HARNESS_MAIN

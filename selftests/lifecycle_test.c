@@ -19,9 +19,6 @@
  *    item (release_one_tty()), so right after close() the refcount can
  *    still be held for a moment: unloads after a close are retried for a
  *    short while on EAGAIN/EBUSY.
- *
- * Note on the 6.1 harness: a SKIP() in FIXTURE_SETUP does not stop the
- * test body from running, so every body starts with BODY_SKIP_CHECK().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,12 +42,6 @@
 
 #define MOD_NAME	"ttyvs"
 #define MAX_FDS		8
-
-#define BODY_SKIP_CHECK()			\
-	do {					\
-		if (_metadata->skip)		\
-			return;			\
-	} while (0)
 
 #define REQUIRE_KO()							\
 	do {								\
@@ -223,7 +214,6 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_open, 60)
 {
 	int i, ret, e;
 
-	BODY_SKIP_CHECK();
 	REQUIRE_KO();
 
 	self->fd[0] = port_open_cfg(0);
@@ -316,7 +306,6 @@ TEST_F(lifecycle, params_read_only)
 {
 	struct stat st;
 
-	BODY_SKIP_CHECK();
 	check_readonly_param(_metadata, "pairs");
 	check_readonly_param(_metadata, "max_pairs");
 	ASSERT_EQ(0, stat(TTYVS_PARAM_DIR "/emulate_baud", &st));
@@ -348,7 +337,6 @@ TEST_F_TIMEOUT(lifecycle, pairs_above_max_pairs, 60)
 {
 	int kfd, ret, e;
 
-	BODY_SKIP_CHECK();
 	REQUIRE_KO();
 	self->touched = true;
 	ASSERT_EQ(0, mod_unload(3000)) TH_LOG("unload: %m");
@@ -388,7 +376,6 @@ TEST_F_TIMEOUT(lifecycle, reload_20_times, 300)
 	char tag[16];
 	int i;
 
-	BODY_SKIP_CHECK();
 	REQUIRE_KO();
 	self->touched = true;
 	for (i = 0; i < 20; i++) {
@@ -419,7 +406,6 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 	double end;
 	int p[2];
 
-	BODY_SKIP_CHECK();
 	/* persisted termios: CLOCAL, so even blocking opens don't wait */
 	self->fd[0] = port_open_cfg(0);
 	ASSERT_LE(0, self->fd[0]);
@@ -502,7 +488,6 @@ TEST_F_TIMEOUT(lifecycle, writer_survives_peer_cycling, 60)
 	double end;
 	int p[2];
 
-	BODY_SKIP_CHECK();
 	self->fd[1] = port_open_cfg(1);	/* persist raw + CLOCAL on B */
 	ASSERT_LE(0, self->fd[1]);
 	close(self->fd[1]);

@@ -12,9 +12,6 @@
  * with CLOCAL and HUPCL, then switches the fd to blocking mode.  The
  * teardown puts CLOCAL, HUPCL and 9600 back into the persisted termios
  * of both ports so that later openers are not blocked by our leftovers.
- *
- * Note on the 6.1 harness: a SKIP() in FIXTURE_SETUP does not stop the
- * test body from running, so every body starts with BODY_SKIP_CHECK().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,12 +51,6 @@
 #define SETTLE_MS	1000
 /* How long a waiter must stay blocked to count as "not woken". */
 #define STILL_MS	300
-
-#define BODY_SKIP_CHECK()			\
-	do {					\
-		if (_metadata->skip)		\
-			return;			\
-	} while (0)
 
 /* Change CLOCAL / HUPCL / output speed on an open port, keeping the rest. */
 static int port_cflag(int fd, tcflag_t set, tcflag_t clear)
@@ -276,6 +267,7 @@ static int waiter_start(pid_t *pid, int *rfd, int fd, int mask,
 
 FIXTURE(lines) {
 	int a, b;
+	int c, d;	/* pair 1, when a test needs it */
 	pid_t child;
 	int rfd;
 };
@@ -283,6 +275,7 @@ FIXTURE(lines) {
 FIXTURE_SETUP(lines)
 {
 	self->a = self->b = self->rfd = -1;
+	self->c = self->d = -1;
 	self->child = -1;
 	TVS_SKIP_IF_MISSING();
 	self->a = port_open_cfg(IDX_A, true);
@@ -303,10 +296,10 @@ FIXTURE_TEARDOWN(lines)
 		ioctl(self->b, TIOCMBIC, &m);
 	close_fd(&self->a);
 	close_fd(&self->b);
-	if (!_metadata->skip) {
-		port_restore(IDX_A);
-		port_restore(IDX_B);
-	}
+	close_fd(&self->c);
+	close_fd(&self->d);
+	port_restore(IDX_A);
+	port_restore(IDX_B);
 }
 
 static int bic(int fd, int bits)
@@ -327,14 +320,12 @@ static int mset(int fd, int bits)
 /* Both ends open: own DTR|RTS up, CTS|DSR|CD up, RI down, on each end. */
 TEST_F(lines, default_wiring)
 {
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(OUTS | WIRED, tvs_modem(self->a) & (OUTS | INS));
 	ASSERT_EQ(OUTS | WIRED, tvs_modem(self->b) & (OUTS | INS));
 }
 
 TEST_F(lines, dtr_drives_dsr_and_cd)
 {
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, bic(self->a, TIOCM_DTR));
 	ASSERT_EQ(TIOCM_RTS, tvs_modem(self->a) & OUTS);
 	ASSERT_EQ(TIOCM_CTS,
@@ -357,7 +348,6 @@ TEST_F(lines, dtr_drives_dsr_and_cd)
 
 TEST_F(lines, rts_drives_cts)
 {
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, bic(self->a, TIOCM_RTS));
 	ASSERT_EQ(TIOCM_DTR, tvs_modem(self->a) & OUTS);
 	ASSERT_EQ(TIOCM_DSR | TIOCM_CD,
@@ -391,7 +381,6 @@ TEST_F(lines, tiocmset_exact)
 	};
 	unsigned int i;
 
-	BODY_SKIP_CHECK();
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		ASSERT_EQ(0, mset(self->a, steps[i].set));
 		ASSERT_EQ(steps[i].set, tvs_modem(self->a) & OUTS)
@@ -412,7 +401,6 @@ TEST_F(lines, out1_out2_local_only)
 	int bits[] = { TIOCM_OUT1, TIOCM_OUT2, TIOCM_OUT1 | TIOCM_OUT2 };
 	unsigned int i;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, icount(self->b, &before));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, bis(self->a, bits[i]));
@@ -450,7 +438,6 @@ TEST_F(lines, ri_never_set)
 		      TIOCM_RNG, TIOCM_DTR | TIOCM_RTS | TIOCM_RNG };
 	unsigned int i, j;
 
-	BODY_SKIP_CHECK();
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < sizeof(ops) / sizeof(ops[0]); j++) {
 			ASSERT_EQ(0, bic(fds[i], ops[j]));
@@ -470,6 +457,49 @@ TEST_F(lines, ri_never_set)
 	ASSERT_EQ(OUTS | WIRED, tvs_modem(self->b) & (OUTS | INS));
 }
 
+/* Lines and data on pair 0 do not leak into pair 1. */
+TEST_F(lines, pairs_isolated)
+{
+	struct serial_icounter_struct c0, d0, c1, d1;
+	int mc, md;
+
+	self->c = port_open_cfg(2, true);
+	ASSERT_LE(0, self->c);
+	self->d = port_open_cfg(3, true);
+	ASSERT_LE(0, self->d);
+	mc = tvs_modem(self->c);
+	md = tvs_modem(self->d);
+	ASSERT_EQ(OUTS | WIRED, mc & (OUTS | INS));
+	ASSERT_EQ(OUTS | WIRED, md & (OUTS | INS));
+	ASSERT_EQ(0, icount(self->c, &c0));
+	ASSERT_EQ(0, icount(self->d, &d0));
+
+	ASSERT_EQ(0, bic(self->a, OUTS));
+	ASSERT_EQ(0, bic(self->b, OUTS));
+	ASSERT_EQ(0, tvs_wait_modem(self->b, INS, 0, SETTLE_MS) & INS);
+	tvs_msleep(20);
+	EXPECT_EQ(mc, tvs_modem(self->c));
+	EXPECT_EQ(md, tvs_modem(self->d));
+	ASSERT_EQ(0, bis(self->a, OUTS));
+	ASSERT_EQ(0, bis(self->b, OUTS));
+	ASSERT_EQ(4, tvs_write_all(self->a, "pair", 4));
+	ASSERT_EQ(4, tvs_write_all(self->b, "zero", 4));
+	tvs_msleep(100);
+	EXPECT_EQ(0, tvs_inq(self->c));
+	EXPECT_EQ(0, tvs_inq(self->d));
+	ASSERT_EQ(0, icount(self->c, &c1));
+	ASSERT_EQ(0, icount(self->d, &d1));
+	EXPECT_EQ(0, memcmp(&c0, &c1, sizeof(c0)));
+	EXPECT_EQ(0, memcmp(&d0, &d1, sizeof(d0)));
+
+	/* and the other way round */
+	ASSERT_EQ(0, bic(self->c, OUTS));
+	tvs_msleep(20);
+	EXPECT_EQ(OUTS | WIRED, tvs_modem(self->a) & (OUTS | INS));
+	EXPECT_EQ(OUTS | WIRED, tvs_modem(self->b) & (OUTS | INS));
+	ASSERT_EQ(0, bis(self->c, OUTS));
+}
+
 /*
  * A second open of A neither lowers nor glitches DTR/RTS (the peer's
  * icount must not move), and closing it (not the last close) keeps them.
@@ -480,7 +510,6 @@ TEST_F(lines, second_open_keeps_lines)
 	char path[32];
 	int a2;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, icount(self->b, &before));
 	tvs_path(IDX_A, path, sizeof(path));
 	a2 = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);	/* blocking open */
@@ -502,7 +531,6 @@ TEST_F(lines, second_open_keeps_lines)
 /* HUPCL: the last close drops DTR/RTS, the next open raises them again. */
 TEST_F(lines, hupcl_last_close_drops)
 {
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(WIRED, tvs_modem(self->b) & INS);
 	close_fd(&self->a);
 	ASSERT_EQ(0, tvs_wait_modem(self->b, INS, 0, SETTLE_MS) & INS);
@@ -515,7 +543,6 @@ TEST_F(lines, hupcl_last_close_drops)
 /* -hupcl: the last close leaves DTR/RTS up. */
 TEST_F(lines, no_hupcl_last_close_keeps)
 {
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, port_cflag(self->a, 0, HUPCL));
 	close_fd(&self->a);
 	tvs_msleep(100);
@@ -534,7 +561,6 @@ TEST_F(lines, b0_drops_lines)
 {
 	char path[32];
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, port_ospeed(self->a, B0));
 	ASSERT_EQ(0, tvs_modem(self->a) & OUTS);
 	ASSERT_EQ(0, tvs_wait_modem(self->b, INS, 0, SETTLE_MS) & INS);
@@ -577,7 +603,6 @@ TEST_F(lines, miwait_cd_wakes_on_dtr)
 	struct wresult r;
 	int round;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, icount(self->b, &before));
 	for (round = 1; round <= 2; round++) {
 		ASSERT_EQ(0, waiter_start(&self->child, &self->rfd, self->b,
@@ -607,7 +632,6 @@ TEST_F(lines, miwait_cts_ignores_dtr_wakes_on_rts)
 {
 	struct wresult r;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, waiter_start(&self->child, &self->rfd, self->b,
 				  TIOCM_CTS, false));
 	ASSERT_EQ(0, bic(self->a, TIOCM_DTR));
@@ -628,7 +652,6 @@ TEST_F(lines, miwait_rng_never_woken)
 	int ops[] = { TIOCM_DTR, TIOCM_RTS, TIOCM_OUT1, TIOCM_OUT2 };
 	unsigned int i;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, waiter_start(&self->child, &self->rfd, self->b,
 				  TIOCM_RNG, false));
 	for (i = 0; i < 4; i++) {
@@ -647,7 +670,6 @@ TEST_F(lines, miwait_eintr_on_signal)
 {
 	struct wresult r;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, waiter_start(&self->child, &self->rfd, self->b,
 				  TIOCM_CD, true));
 	ASSERT_TRUE(still_blocked_after(self->rfd, 50));
@@ -663,7 +685,6 @@ TEST_F(lines, miwait_eio_on_hangup)
 	struct wresult r;
 	int b2;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, waiter_start(&self->child, &self->rfd, self->b,
 				  TIOCM_CD, false));
 	ASSERT_TRUE(still_blocked_after(self->rfd, 50));
@@ -695,7 +716,6 @@ TEST_F(lines, icount_exact)
 	unsigned int i;
 	uint64_t seed = 42;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, icount(self->a, &a0));
 	ASSERT_EQ(0, icount(self->b, &b0));
 	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
@@ -824,7 +844,6 @@ TEST_F(lines, clocal_clear_blocking_open_waits_for_dcd)
 {
 	struct oresult r;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, park_pair(&self->a, &self->b, false));
 	ASSERT_EQ(0, opener_start(&self->child, &self->rfd, IDX_B, 0));
 	ASSERT_TRUE(still_blocked_after(self->rfd, 500))
@@ -842,7 +861,6 @@ TEST_F(lines, clocal_clear_nonblock_open_returns)
 {
 	struct oresult r;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, park_pair(&self->a, &self->b, false));
 	ASSERT_EQ(0, opener_start(&self->child, &self->rfd, IDX_B,
 				  O_NONBLOCK));
@@ -855,7 +873,6 @@ TEST_F(lines, clocal_set_blocking_open_returns)
 {
 	struct oresult r;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, park_pair(&self->a, &self->b, true));
 	ASSERT_EQ(0, opener_start(&self->child, &self->rfd, IDX_B, 0));
 	ASSERT_EQ(0, read_record(self->rfd, &r, sizeof(r), 1000))
@@ -957,10 +974,8 @@ FIXTURE_TEARDOWN(carrier)
 	close_fd(&self->rfd);
 	close_fd(&self->a);
 	close_fd(&self->b);
-	if (!_metadata->skip) {
-		port_restore(IDX_A);
-		port_restore(IDX_B);
-	}
+	port_restore(IDX_A);
+	port_restore(IDX_B);
 }
 
 struct sresult {
@@ -1046,11 +1061,11 @@ fail:
 
 TEST_F_TIMEOUT(carrier, dcd_drop, 30)
 {
+	struct oresult o;
 	struct sresult r;
-	char buf[4];
+	char buf[4], buf5[5];
 	int p[2], m;
 
-	BODY_SKIP_CHECK();
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	self->child = fork();
 	ASSERT_LE(0, self->child);
@@ -1116,6 +1131,32 @@ TEST_F_TIMEOUT(carrier, dcd_drop, 30)
 	}
 	waitpid(self->child, NULL, 0);
 	self->child = -1;
+	close_fd(&self->rfd);
+	if (variant->clocal)
+		return;
+
+	/*
+	 * Like a getty after a hangup: once every fd of B is closed and the
+	 * carrier is back, B opens again (blocking, CLOCAL still clear) and
+	 * works.
+	 */
+	close_fd(&self->b);
+	if (self->a < 0) {
+		self->a = port_open_cfg(IDX_A, true);
+		ASSERT_LE(0, self->a);
+	} else {
+		ASSERT_EQ(0, bis(self->a, TIOCM_DTR));
+	}
+	ASSERT_EQ(0, opener_start(&self->child, &self->rfd, IDX_B, 0));
+	ASSERT_EQ(0, read_record(self->rfd, &o, sizeof(o), 3000))
+		TH_LOG("blocking reopen of B after the hangup blocked");
+	ASSERT_EQ(0, o.ret) TH_LOG("reopen errno %d", o.err);
+	self->b = tvs_open(IDX_B, true);
+	ASSERT_LE(0, self->b);
+	ASSERT_EQ(TIOCM_CD, tvs_modem(self->b) & TIOCM_CD);
+	ASSERT_EQ(5, tvs_write_all(self->a, "again", 5));
+	ASSERT_EQ(5, tvs_read_exact(self->b, buf5, 5, 3000));
+	ASSERT_EQ(0, memcmp(buf5, "again", 5));
 }
 
 TEST_HARNESS_MAIN

@@ -16,6 +16,11 @@
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 timeout_s=${TTYVS_TEST_TIMEOUT:-300}
+# A long stress run needs its duration plus time to stop and check.
+if [ -n "$TTYVS_STRESS_SECONDS" ] && [ "$TTYVS_STRESS_SECONDS" -gt 0 ] 2>/dev/null &&
+   [ $((TTYVS_STRESS_SECONDS + 120)) -gt "$timeout_s" ]; then
+	timeout_s=$((TTYVS_STRESS_SECONDS + 120))
+fi
 
 ko=${TTYVS_KO:-kmod/ttyvs.ko}
 case $ko in

@@ -261,6 +261,42 @@ static int waiter_start(pid_t *pid, int *rfd, int fd, int mask,
 	return 0;
 }
 
+/*
+ * Fork a child that sleeps in a blocking read(fd, 1 byte) and reports
+ * its struct wresult (ret, errno).  other is closed in the child so that
+ * the parent's close of it stays the last one.
+ */
+static int reader_start(pid_t *pid, int *rfd, int fd, int other)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	*pid = fork();
+	if (*pid < 0)
+		return -1;
+	if (*pid == 0) {
+		struct wresult r;
+		char c;
+
+		close(p[0]);
+		if (other >= 0)
+			close(other);
+		alarm(30);
+		r.ret = read(fd, &c, 1);
+		r.err = errno;
+		if (write(p[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	if (!wait_sleeping_in(*pid, SYS_read, 5000) &&
+	    still_blocked_after(*rfd, 0))
+		return -1;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Fixture: pair 0 open on both ends                                   */
 /* ------------------------------------------------------------------ */
@@ -554,6 +590,33 @@ TEST_F(lines, no_hupcl_last_close_keeps)
 	/* with HUPCL back, the next last close drops them */
 	close_fd(&self->a);
 	ASSERT_EQ(0, tvs_wait_modem(self->b, INS, 0, SETTLE_MS) & INS);
+}
+
+/*
+ * Every last close (HUPCL) and every open of A is exactly one transition
+ * of each of B's wired inputs: no glitches, nothing lost.
+ */
+TEST_F(lines, icount_open_close_cycles)
+{
+	struct serial_icounter_struct before, after;
+	int i, n = 25;
+
+	ASSERT_EQ(0, icount(self->b, &before));
+	for (i = 0; i < n; i++) {
+		close_fd(&self->a);
+		ASSERT_EQ(0, tvs_wait_modem(self->b, INS, 0, SETTLE_MS) & INS)
+			TH_LOG("cycle %d", i);
+		self->a = tvs_open(IDX_A, i & 1);
+		ASSERT_LE(0, self->a) TH_LOG("cycle %d: %m", i);
+		ASSERT_EQ(WIRED, tvs_wait_modem(self->b, INS, WIRED,
+						 SETTLE_MS) & INS)
+			TH_LOG("cycle %d", i);
+	}
+	ASSERT_EQ(0, icount(self->b, &after));
+	EXPECT_EQ(before.cts + 2 * n, after.cts);
+	EXPECT_EQ(before.dsr + 2 * n, after.dsr);
+	EXPECT_EQ(before.dcd + 2 * n, after.dcd);
+	EXPECT_EQ(before.rng, after.rng);
 }
 
 /* B0 hangs up the modem lines, a real speed raises them again. */
@@ -930,8 +993,8 @@ TEST(sysfs_peer)
  */
 FIXTURE(carrier) {
 	int a, b;
-	pid_t child;
-	int rfd;
+	pid_t child, reader;
+	int rfd, reader_rfd;
 };
 
 FIXTURE_VARIANT(carrier) {
@@ -957,8 +1020,8 @@ FIXTURE_VARIANT_ADD(carrier, close_clocal) {
 
 FIXTURE_SETUP(carrier)
 {
-	self->a = self->b = self->rfd = -1;
-	self->child = -1;
+	self->a = self->b = self->rfd = self->reader_rfd = -1;
+	self->child = self->reader = -1;
 	TVS_SKIP_IF_MISSING();
 	self->a = port_open_cfg(IDX_A, true);
 	ASSERT_LE(0, self->a);
@@ -971,7 +1034,9 @@ FIXTURE_SETUP(carrier)
 FIXTURE_TEARDOWN(carrier)
 {
 	reap(&self->child);
+	reap(&self->reader);
 	close_fd(&self->rfd);
+	close_fd(&self->reader_rfd);
 	close_fd(&self->a);
 	close_fd(&self->b);
 	port_restore(IDX_A);
@@ -1063,6 +1128,7 @@ TEST_F_TIMEOUT(carrier, dcd_drop, 30)
 {
 	struct oresult o;
 	struct sresult r;
+	struct wresult w;
 	char buf[4], buf5[5];
 	int p[2], m;
 
@@ -1081,6 +1147,11 @@ TEST_F_TIMEOUT(carrier, dcd_drop, 30)
 	ASSERT_EQ(0, read_record(self->rfd, &r, sizeof(r), 5000));
 	ASSERT_EQ(0, r.step) TH_LOG("session setup step %d: %s", r.step,
 				    strerror(r.err));
+	if (!variant->clocal) {
+		/* someone sleeping in read() on B must be woken too */
+		ASSERT_EQ(0, reader_start(&self->reader, &self->reader_rfd,
+					  self->b, self->a));
+	}
 	tvs_msleep(100);
 
 	if (variant->by_close) {
@@ -1123,6 +1194,12 @@ TEST_F_TIMEOUT(carrier, dcd_drop, 30)
 			       r.rd_err);
 		EXPECT_EQ(-1, r.wr_ret);
 		EXPECT_EQ(EIO, r.wr_err);
+		ASSERT_EQ(0, read_record(self->reader_rfd, &w, sizeof(w),
+					 3000))
+			TH_LOG("a read() sleeping on B was not woken");
+		EXPECT_TRUE(w.ret == 0 || (w.ret == -1 && w.err == EIO))
+			TH_LOG("blocked read after hangup: %d errno %d",
+			       w.ret, w.err);
 		/* our own fd on B is hung up too: EOF or EIO, not EAGAIN */
 		ASSERT_EQ(0, tvs_set_nonblock(self->b, true));
 		errno = 0;

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ttyvs: paired virtual serial ports. Human and DKMS entry point; the
+# module's kbuild rules are in Kbuild and kmod/Kbuild.
+#
+#   make [all]            module + helper + selftests + bench (those present)
+#   make modules          the module, against KDIR
+#   make build-selftests  one of helper/ selftests/ bench/ (build-helper, ...)
+#   make check            install test deps, build, run the selftests in a VM
+#   make bench            run the benchmark in a VM (one vCPU)
+#   make style            checkpatch, sparse and W=1 on the kernel sources
+#   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe
+#   sudo make uninstall   undo install
+#   make clean
+#
+# Variables:
+#   KDIR    kernel build dir for `modules` (default: the running kernel's)
+#   KERNEL  test kernel for check/bench/style, resolved by scripts/kernels/$(KERNEL)
+#           (default 6.1: Debian 12's installed 6.1 kernel)
+
+SHELL := /bin/bash
+
+VERSION := $(shell cat $(CURDIR)/VERSION)
+KVER := $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+KERNEL ?= 6.1
+
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ttyvs
+LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
+
+# The test kernel (evaluated only by the targets that use it).
+RESOLVE := scripts/kernels/$(KERNEL)
+TEST_KDIR = $(shell $(RESOLVE) kdir)
+VM_ARGS = $(shell $(RESOLVE) vmargs)
+# style: the running kernel's headers if there are any, else the test kernel's.
+STYLE_KDIR = $(if $(wildcard $(KDIR)/Makefile),$(KDIR),$(TEST_KDIR))
+
+# DKMS / install locations.
+DKMS_SRC := /usr/src/ttyvs-$(VERSION)
+DKMS_FILES := Kbuild Makefile VERSION kmod uapi
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+SBINDIR ?= /usr/local/sbin
+
+SUBDIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile selftests/Makefile bench/Makefile))
+BUILD_SUBDIRS := $(addprefix build-,$(SUBDIRS))
+
+.PHONY: all modules $(BUILD_SUBDIRS) check check-build deps bench style checkpatch \
+	sparse w1 install install-check dkms-src uninstall clean help
+
+all: modules $(BUILD_SUBDIRS)
+
+help:
+	@sed -n '3,20s/^# \{0,1\}//p' Makefile
+
+modules:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "ttyvs: no kernel headers at $(KDIR) (kernel $(KVER)):" \
+		     "apt-get install linux-headers-$(KVER), or build against another" \
+		     "kernel with make KDIR=/lib/modules/<release>/build;" \
+		     "make check builds and tests against $(KERNEL) in a VM" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+$(BUILD_SUBDIRS): build-%:
+	$(MAKE) -C $*
+
+# --- tests -------------------------------------------------------------------
+
+# deps first, then a sub-make, so the test kernel is resolved after it has
+# been installed.
+check: deps
+	@$(MAKE) --no-print-directory check-build
+	@scripts/vm/check-suite $(VM_ARGS)
+
+deps:
+	@scripts/deps.sh
+
+check-build:
+	@if [ ! -f selftests/Makefile ] || [ ! -x selftests/run_tests.sh ]; then \
+		echo "check: no selftests (selftests/Makefile and selftests/run_tests.sh are missing)"; \
+		echo "0 passed, 1 failed, 0 skipped"; \
+		exit 1; \
+	fi
+	@test -n "$(TEST_KDIR)" || { echo "check: cannot resolve KERNEL=$(KERNEL)" >&2; exit 1; }
+	$(MAKE) modules KDIR=$(TEST_KDIR)
+	$(MAKE) -C selftests
+
+bench: deps
+	@test -f bench/Makefile || { echo "bench: no bench/Makefile" >&2; exit 1; }
+	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
+	$(MAKE) -C bench
+	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench'
+
+# --- style -------------------------------------------------------------------
+
+CHECKPATCH_DIR := $(CACHE)/checkpatch
+CHECKPATCH := $(CHECKPATCH_DIR)/checkpatch.pl
+STYLE_FILES = $(wildcard kmod/*.c kmod/*.h uapi/linux/*.h)
+CODESPELL_DICT = $(firstword $(wildcard /usr/share/codespell/dictionary.txt \
+	/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt))
+# Our files only: the kernel's own headers may not be sparse-clean.
+OUR_WARNINGS := '(^|/)(kmod|uapi)/[^:]*:[0-9]+(:[0-9]+)?: (warning|error)'
+
+style: checkpatch sparse w1
+
+$(CHECKPATCH):
+	@test -r $(LINUX_SRC_TARBALL) || { echo "style: $(LINUX_SRC_TARBALL) missing (apt-get install linux-source-6.1)" >&2; exit 1; }
+	mkdir -p $(CHECKPATCH_DIR)
+	tar -xJf $(LINUX_SRC_TARBALL) -C $(CHECKPATCH_DIR) --strip-components=2 \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	touch $@
+
+checkpatch: $(CHECKPATCH)
+	perl $(CHECKPATCH) --no-tree --strict --codespell \
+		$(if $(CODESPELL_DICT),--codespellfile $(CODESPELL_DICT)) \
+		--ignore FILE_PATH_CHANGES -f $(STYLE_FILES)
+
+sparse:
+	@test -f "$(STYLE_KDIR)/Makefile" || { echo "style: no kernel headers at '$(STYLE_KDIR)'" >&2; exit 1; }
+	@mkdir -p $(CACHE)
+	set -o pipefail; $(MAKE) -C $(STYLE_KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee $(CACHE)/sparse.log
+	@if grep -Eq $(OUR_WARNINGS) $(CACHE)/sparse.log; then \
+		echo "style: sparse reported:"; grep -E $(OUR_WARNINGS) $(CACHE)/sparse.log; exit 1; fi
+
+w1:
+	@test -f "$(STYLE_KDIR)/Makefile" || { echo "style: no kernel headers at '$(STYLE_KDIR)'" >&2; exit 1; }
+	@mkdir -p $(CACHE)
+	set -o pipefail; $(MAKE) -C $(STYLE_KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror modules 2>&1 | tee $(CACHE)/w1.log
+	@if grep -Eq $(OUR_WARNINGS) $(CACHE)/w1.log; then \
+		echo "style: W=1 reported:"; grep -E $(OUR_WARNINGS) $(CACHE)/w1.log; exit 1; fi
+
+# --- install (DKMS) ----------------------------------------------------------
+
+# dkms.conf carries PACKAGE_VERSION="@VERSION@"; dkms-src substitutes VERSION.
+install: install-check dkms-src
+	-dkms remove -m ttyvs -v $(VERSION) --all >/dev/null 2>&1
+	dkms add -m ttyvs -v $(VERSION)
+	dkms build -m ttyvs -v $(VERSION)
+	dkms install -m ttyvs -v $(VERSION)
+	install -D -m 0644 udev/60-ttyvs.rules $(UDEV_RULES_DIR)/60-ttyvs.rules
+	-udevadm control --reload >/dev/null 2>&1
+	@if [ -x helper/ttyvsctl ]; then \
+		echo "install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl"; \
+		install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl; fi
+	modprobe ttyvs
+	-udevadm trigger --subsystem-match=tty --action=add >/dev/null 2>&1
+	@echo "ttyvs $(VERSION) installed; /dev/ttyVS* are group dialout"
+
+install-check:
+	@if [ "$$(id -u)" != 0 ]; then echo "install: run as root (sudo make install)" >&2; exit 1; fi
+	@if [ ! -e /proc/modules ]; then \
+		echo "install: the running kernel ($(KVER)) cannot load modules (no /proc/modules):" \
+		     "ttyvs cannot be installed here; test it in a VM with make check" \
+		     "or scripts/vm/run" >&2; exit 1; fi
+	@if [ ! -f /lib/modules/$(KVER)/build/Makefile ]; then \
+		echo "install: no kernel headers for the running kernel $(KVER)" \
+		     "(/lib/modules/$(KVER)/build): apt-get install linux-headers-$(KVER)," \
+		     "then run make install again (or test in a VM with make check)" >&2; exit 1; fi
+	@command -v dkms >/dev/null || { echo "install: dkms not found: apt-get install dkms" >&2; exit 1; }
+
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -R $(DKMS_FILES) $(DKMS_SRC)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	$(MAKE) -C $(DKMS_SRC) clean >/dev/null 2>&1 || true
+
+uninstall:
+	@if [ "$$(id -u)" != 0 ]; then echo "uninstall: run as root" >&2; exit 1; fi
+	-if [ -d /sys/module/ttyvs ]; then modprobe -r ttyvs; fi
+	-for v in $$(ls -d /var/lib/dkms/ttyvs/*/ 2>/dev/null | xargs -r -n1 basename); do \
+		dkms remove -m ttyvs -v $$v --all; done
+	rm -rf /usr/src/ttyvs-*
+	rm -f $(UDEV_RULES_DIR)/60-ttyvs.rules $(SBINDIR)/ttyvsctl
+	-udevadm control --reload >/dev/null 2>&1
+
+# --- clean -------------------------------------------------------------------
+
+clean:
+	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
+		kmod/modules.order kmod/Module.symvers kmod/.tmp_versions \
+		*.o .*.cmd modules.order Module.symvers .tmp_versions
+	@for d in $(SUBDIRS); do $(MAKE) -C $$d clean; done

@@ -632,6 +632,16 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static const char *const metric_name[4] = {
+	"throughput A->B (MiB/s)", "throughput B->A (MiB/s)",
+	"rtt median (us)", "rtt p99 (us)",
+};
+
+static double metric(const struct result *x, int m)
+{
+	return m == 0 ? x->thr_ab : m == 1 ? x->thr_ba : m == 2 ? x->lat_med : x->lat_p99;
+}
+
 static void usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
@@ -779,26 +789,33 @@ int main(int argc, char **argv)
 		die(EXIT_FAIL, "out of memory");
 	for (k = 0; k < 2; k++) {
 		for (m = 0; m < 4; m++) {
-			for (r = 0; r < reps; r++) {
-				struct result *x = &res[k][r];
-
-				v[r] = m == 0 ? x->thr_ab : m == 1 ? x->thr_ba :
-				       m == 2 ? x->lat_med : x->lat_p99;
-			}
+			for (r = 0; r < reps; r++)
+				v[r] = metric(&res[k][r], m);
 			med[k][m] = median(v, reps);
 		}
 	}
 
-	printf("\nmedian of %lu rep(s)       %10s %10s %10s\n", reps, "pty", pairs[1].kind,
-	       pty_only ? "pty2/pty" : "ttyvs/pty");
-	printf("throughput A->B (MiB/s) %10.2f %10.2f %10.3f  (higher is better)\n",
-	       med[0][0], med[1][0], med[1][0] / med[0][0]);
-	printf("throughput B->A (MiB/s) %10.2f %10.2f %10.3f  (higher is better)\n",
-	       med[0][1], med[1][1], med[1][1] / med[0][1]);
-	printf("rtt median (us)         %10.2f %10.2f %10.3f  (lower is better)\n",
-	       med[0][2], med[1][2], med[1][2] / med[0][2]);
-	printf("rtt p99 (us)            %10.2f %10.2f %10.3f  (lower is better)\n",
-	       med[0][3], med[1][3], med[1][3] / med[0][3]);
+	/*
+	 * The headline ratio is of the medians; the range of the per-repetition
+	 * ratios (each of two back-to-back measurements) shows how noisy it is.
+	 */
+	printf("\nmedian of %lu rep(s)       %10s %10s %10s  %-15s\n", reps, "pty",
+	       pairs[1].kind, pty_only ? "pty2/pty" : "ttyvs/pty", "per-rep ratios");
+	for (m = 0; m < 4; m++) {
+		double lo = 0, hi = 0;
+
+		for (r = 0; r < reps; r++) {
+			double q = metric(&res[1][r], m) / metric(&res[0][r], m);
+
+			if (!r || q < lo)
+				lo = q;
+			if (!r || q > hi)
+				hi = q;
+		}
+		printf("%-23s %10.2f %10.2f %10.3f  %.2f..%.2f  (%s is better)\n",
+		       metric_name[m], med[0][m], med[1][m], med[1][m] / med[0][m],
+		       lo, hi, m < 2 ? "higher" : "lower");
+	}
 	printf("bench: thr_ab_ratio=%.3f thr_ba_ratio=%.3f lat_med_ratio=%.3f lat_p99_ratio=%.3f"
 	       " pty_thr_ab=%.2f pty_thr_ba=%.2f pty_lat_med_us=%.2f pty_lat_p99_us=%.2f"
 	       " %s_thr_ab=%.2f %s_thr_ba=%.2f %s_lat_med_us=%.2f %s_lat_p99_us=%.2f\n",

@@ -92,27 +92,32 @@ static void *writer_fn(void *arg)
 
 /*
  * Send len bytes a -> b from a thread and return the receive rate in
- * bytes/s measured from the first to the last byte (0 on failure).
+ * bytes/s (0 on failure): the least-squares slope of bytes received over
+ * time, sampled at every read.  The slope is what the line delivers; a
+ * reader that is scheduled late (the VM shares two host cores under TCG)
+ * only shifts single samples, which would skew a first-to-last estimate.
  */
-static double measure(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(baud) *self, size_t len)
+#define MAX_SAMPLES	65536
+
+static double measure_once(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(baud) *self, size_t len)
 {
 	static unsigned char out[65536], in[4096];
+	static double st[MAX_SAMPLES], sb[MAX_SAMPLES];
 	struct writer w = { .fd = self->a, .buf = out, .len = len };
-	size_t got = 0, first = 0;
-	double t_first = 0, t_last = 0;
+	double mt = 0, mb = 0, num = 0, den = 0, slope;
+	size_t got = 0, ns = 0, i;
 	pthread_t th;
-	size_t i;
 
 	if (len > sizeof(out))
 		return 0;
 	for (i = 0; i < len; i++)
 		out[i] = 0x20 + i % 0x5f;	/* 7-bit clean */
+	tcflush(self->b, TCIFLUSH);
 	if (pthread_create(&th, NULL, writer_fn, &w))
 		return 0;
 	while (got < len) {
-		ssize_t n = tvs_read_exact(self->b, in, 1,
-					   got ? 2000 : 5000);
+		ssize_t n = tvs_read_exact(self->b, in, 1, got ? 2000 : 5000);
 		ssize_t m;
 
 		if (n <= 0)
@@ -122,54 +127,79 @@ static double measure(struct __test_metadata *_metadata,
 					  sizeof(in) - 1 : len - got - 1);
 		if (m > 0)
 			n += m;
-		t_last = tvs_now();
-		if (!got) {
-			t_first = t_last;
-			first = n;
-		}
 		got += n;
+		if (ns < MAX_SAMPLES) {
+			st[ns] = tvs_now();
+			sb[ns] = got;
+			ns++;
+		}
 	}
 	pthread_join(th, NULL);
-	if (got != len || w.done != (ssize_t)len) {
+	if (got != len || w.done != (ssize_t)len || ns < 10) {
 		TH_LOG("received %zu, wrote %zd of %zu (err %d)", got, w.done,
 		       len, w.err);
 		return 0;
 	}
-	if (t_last <= t_first)
+	for (i = 0; i < ns; i++) {
+		mt += st[i];
+		mb += sb[i];
+	}
+	mt /= ns;
+	mb /= ns;
+	for (i = 0; i < ns; i++) {
+		num += (st[i] - mt) * (sb[i] - mb);
+		den += (st[i] - mt) * (st[i] - mt);
+	}
+	if (den <= 0)
 		return 0;
-	TH_LOG("%zu bytes in %.3f s", len - first, t_last - t_first);
-	return (len - first) / (t_last - t_first);
+	slope = num / den;
+	TH_LOG("%zu bytes, %zu reads over %.3f s: first-to-last %.1f B/s, slope %.1f B/s",
+	       len, ns, st[ns - 1] - st[0],
+	       (sb[ns - 1] - sb[0]) / (st[ns - 1] - st[0]), slope);
+	return slope;
 }
 
-static void expect_rate(struct __test_metadata *_metadata, double got,
-			double want)
+/*
+ * One retry when the first window is off: a host hiccup can stall the
+ * whole VM for a moment, a wrong rate fails both windows.
+ */
+static void expect_rate(struct __test_metadata *_metadata,
+			FIXTURE_DATA(baud) *self, size_t len, double want)
 {
-	TH_LOG("rate %.1f B/s, expected %.1f B/s (%+.2f %%)", got, want,
-	       (got - want) * 100 / want);
+	double got = 0;
+	int try;
+
+	for (try = 0; try < 2; try++) {
+		got = measure_once(_metadata, self, len);
+		TH_LOG("rate %.1f B/s, expected %.1f B/s (%+.2f %%)", got, want,
+		       (got - want) * 100 / want);
+		if (got > want * 0.98 && got < want * 1.02)
+			break;
+	}
 	ASSERT_LT(0, got);
 	EXPECT_LT(got, want * 1.02);
 	EXPECT_GT(got, want * 0.98);
 }
 
-TEST_F_TIMEOUT(baud, rate_9600_8n1, 30)
+TEST_F_TIMEOUT(baud, rate_9600_8n1, 40)
 {
 	ASSERT_EQ(0, set_line(self->a, B9600, CS8, 0));
-	expect_rate(_metadata, measure(_metadata, self, 2400), 960.0);
+	expect_rate(_metadata, self, 2400, 960.0);
 }
 
-TEST_F_TIMEOUT(baud, rate_115200_8n1, 30)
+TEST_F_TIMEOUT(baud, rate_115200_8n1, 40)
 {
 	ASSERT_EQ(0, set_line(self->a, B115200, CS8, 0));
 	ASSERT_EQ(0, set_line(self->b, B115200, CS8, 0));
-	expect_rate(_metadata, measure(_metadata, self, 28800), 11520.0);
+	expect_rate(_metadata, self, 28800, 11520.0);
 }
 
 /* 1 start + 7 data + 1 parity + 2 stop = 11 bits per character. */
-TEST_F_TIMEOUT(baud, rate_9600_7e2, 30)
+TEST_F_TIMEOUT(baud, rate_9600_7e2, 40)
 {
 	ASSERT_EQ(0, set_line(self->a, B9600, CS7, PARENB | CSTOPB));
 	ASSERT_EQ(0, set_line(self->b, B9600, CS7, PARENB | CSTOPB));
-	expect_rate(_metadata, measure(_metadata, self, 2200), 9600.0 / 11);
+	expect_rate(_metadata, self, 2200, 9600.0 / 11);
 }
 
 /* Paced bytes wait in the output queue; tcdrain waits for them. */
@@ -193,18 +223,18 @@ TEST_F_TIMEOUT(baud, outq_and_tcdrain, 30)
 	dt = tvs_now() - t0;
 	TH_LOG("tcdrain returned after %.3f s (960 bytes at 960 B/s)", dt);
 	EXPECT_GT(dt, 0.9);
-	EXPECT_LT(dt, 1.3);
+	EXPECT_LT(dt, 1.5);
 	EXPECT_EQ(0, tvs_outq(self->a));
 	ASSERT_EQ((ssize_t)sizeof(out),
 		  tvs_read_exact(self->b, in, sizeof(out), 2000));
 }
 
 /* B0 with emulation: no crash, and bytes flow at the previous rate. */
-TEST_F_TIMEOUT(baud, b0_keeps_previous_rate, 30)
+TEST_F_TIMEOUT(baud, b0_keeps_previous_rate, 40)
 {
 	ASSERT_EQ(0, set_line(self->a, B19200, CS8, 0));
 	ASSERT_EQ(0, set_line(self->a, B0, CS8, 0));
-	expect_rate(_metadata, measure(_metadata, self, 4000), 1920.0);
+	expect_rate(_metadata, self, 4000, 1920.0);
 }
 
 /* TCOFLUSH throws away what is still queued. */

@@ -47,6 +47,7 @@ struct worker {
 	unsigned long ops;	/* successful operations */
 	unsigned long errs;	/* failed calls (expected under hangups) */
 	unsigned long long bytes;
+	pid_t tid;
 	bool started, done;
 };
 
@@ -340,6 +341,7 @@ static void *worker_fn(void *arg)
 {
 	struct worker *w = arg;
 
+	w->tid = gettid();
 	w->started = true;
 	switch (w->kind) {
 	case K_READER:
@@ -425,6 +427,26 @@ static void add(FIXTURE_DATA(stress) *self, enum kind kind, int idx,
 	self->nr++;
 }
 
+/* Show where a stuck thread sits in the kernel. */
+static void dump_stack(struct __test_metadata *_metadata,
+		       const struct worker *w)
+{
+	char path[64], buf[2048];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", w->tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	TH_LOG("%s kernel stack:\n%s", w->name, buf);
+}
+
 /* Join the workers of one group; false if one is still running at deadline. */
 static bool join_group(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(stress) *self, bool readers,
@@ -453,6 +475,7 @@ static bool join_group(struct __test_metadata *_metadata,
 		}
 		if (pthread_timedjoin_np(w->th, NULL, &ts)) {
 			TH_LOG("%s is stuck (did not stop in time)", w->name);
+			dump_stack(_metadata, w);
 			ok = false;
 		}
 	}

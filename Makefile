@@ -19,6 +19,8 @@
 #           (default 6.1: Debian 12's installed 6.1 kernel)
 
 SHELL := /bin/bash
+empty :=
+space := $(empty) $(empty)
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 KVER := $(shell uname -r)
@@ -96,9 +98,12 @@ bench: deps
 
 CHECKPATCH_DIR := $(CACHE)/checkpatch
 CHECKPATCH := $(CHECKPATCH_DIR)/checkpatch.pl
-STYLE_FILES = $(wildcard kmod/*.c kmod/*.h uapi/linux/*.h)
-CODESPELL_DICT = $(firstword $(wildcard /usr/share/codespell/dictionary.txt \
+STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h uapi/linux/*.h))
+CODESPELL_SYS_DICT = $(firstword $(wildcard /usr/share/codespell/dictionary.txt \
 	/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt))
+# Kernel identifiers that codespell takes for typos.
+CODESPELL_IGNORE := filp
+CODESPELL_DICT := $(CACHE)/codespell-dictionary.txt
 # Our files only: the kernel's own headers may not be sparse-clean.
 OUR_WARNINGS := '(^|/)(kmod|uapi)/[^:]*:[0-9]+(:[0-9]+)?: (warning|error)'
 
@@ -112,10 +117,20 @@ $(CHECKPATCH):
 		'*/scripts/const_structs.checkpatch'
 	touch $@
 
-checkpatch: $(CHECKPATCH)
-	perl $(CHECKPATCH) --no-tree --strict --codespell \
-		$(if $(CODESPELL_DICT),--codespellfile $(CODESPELL_DICT)) \
-		--ignore FILE_PATH_CHANGES -f $(STYLE_FILES)
+CHECKPATCH_RUN = perl $(CHECKPATCH) --no-tree --strict --codespell \
+	--codespellfile $(CODESPELL_DICT) \
+	--ignore FILE_PATH_CHANGES
+# kmod/compat.h is the one place meant for kernel version tests.
+COMPAT_H := $(wildcard kmod/compat.h)
+
+$(CODESPELL_DICT): Makefile
+	@test -n "$(CODESPELL_SYS_DICT)" || { echo "style: codespell dictionary not found (apt-get install codespell)" >&2; exit 1; }
+	mkdir -p $(CACHE)
+	grep -Ev '^($(subst $(space),|,$(CODESPELL_IGNORE)))->' $(CODESPELL_SYS_DICT) > $@
+
+checkpatch: $(CHECKPATCH) $(CODESPELL_DICT)
+	$(CHECKPATCH_RUN) -f $(filter-out $(COMPAT_H),$(STYLE_FILES))
+	$(if $(COMPAT_H),$(CHECKPATCH_RUN) --ignore LINUX_VERSION_CODE --ignore CONSTANT_COMPARISON -f $(COMPAT_H))
 
 sparse:
 	@test -f "$(STYLE_KDIR)/Makefile" || { echo "style: no kernel headers at '$(STYLE_KDIR)'" >&2; exit 1; }

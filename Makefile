@@ -150,17 +150,17 @@ w1:
 
 # dkms.conf carries PACKAGE_VERSION="@VERSION@"; dkms-src substitutes VERSION.
 install: install-check dkms-src
-	-dkms remove -m ttyvs -v $(VERSION) --all >/dev/null 2>&1
+	dkms remove -m ttyvs -v $(VERSION) --all >/dev/null 2>&1 || true
 	dkms add -m ttyvs -v $(VERSION)
 	dkms build -m ttyvs -v $(VERSION)
 	dkms install -m ttyvs -v $(VERSION)
 	install -D -m 0644 udev/60-ttyvs.rules $(UDEV_RULES_DIR)/60-ttyvs.rules
-	-udevadm control --reload >/dev/null 2>&1
+	udevadm control --reload >/dev/null 2>&1 || true
 	@if [ -x helper/ttyvsctl ]; then \
 		echo "install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl"; \
 		install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl; fi
 	modprobe ttyvs
-	-udevadm trigger --subsystem-match=tty --action=add >/dev/null 2>&1
+	udevadm trigger --subsystem-match=tty --action=add >/dev/null 2>&1 || true
 	@echo "ttyvs $(VERSION) installed; /dev/ttyVS* are group dialout"
 
 install-check:
@@ -184,12 +184,12 @@ dkms-src:
 
 uninstall:
 	@if [ "$$(id -u)" != 0 ]; then echo "uninstall: run as root" >&2; exit 1; fi
-	-if [ -d /sys/module/ttyvs ]; then modprobe -r ttyvs; fi
-	-for v in $$(ls -d /var/lib/dkms/ttyvs/*/ 2>/dev/null | xargs -r -n1 basename); do \
+	if [ -d /sys/module/ttyvs ]; then modprobe -r ttyvs; fi
+	for v in $$(dkms status -m ttyvs 2>/dev/null | sed -n 's|^ttyvs/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
 		dkms remove -m ttyvs -v $$v --all; done
 	rm -rf /usr/src/ttyvs-*
 	rm -f $(UDEV_RULES_DIR)/60-ttyvs.rules $(SBINDIR)/ttyvsctl
-	-udevadm control --reload >/dev/null 2>&1
+	udevadm control --reload >/dev/null 2>&1 || true
 
 # --- clean -------------------------------------------------------------------
 

@@ -180,14 +180,14 @@ FIXTURE_SETUP(lifecycle)
 	TVS_SKIP_IF_MISSING();
 }
 
-static void close_all(FIXTURE_DATA(lifecycle) *self)
+static void close_fds(int *fd)
 {
 	int i;
 
 	for (i = 0; i < MAX_FDS; i++) {
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-		self->fd[i] = -1;
+		if (fd[i] >= 0)
+			close(fd[i]);
+		fd[i] = -1;
 	}
 }
 
@@ -199,7 +199,7 @@ FIXTURE_TEARDOWN(lifecycle)
 	}
 	if (self->rfd >= 0)
 		close(self->rfd);
-	close_all(self);
+	close_fds(self->fd);
 	if (!self->touched || !self->ko)
 		return;
 	/* leave the module as the runner loaded it: default parameters */
@@ -230,7 +230,7 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_open, 60)
 	self->fd[1] = port_open_cfg(1);
 	ASSERT_LE(0, self->fd[1]);
 	ASSERT_EQ(0, ping_pong(self->fd[0], self->fd[1], "alive"));
-	close_all(self);
+	close_fds(self->fd);
 
 	self->touched = true;
 	ASSERT_EQ(0, mod_unload(3000)) TH_LOG("unload after close: %m");
@@ -257,7 +257,7 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_open, 60)
 	ASSERT_EQ(0, ping_pong(self->fd[2], self->fd[3], "pair1"));
 	ASSERT_EQ(0, tvs_inq(self->fd[4]));
 	ASSERT_EQ(0, tvs_inq(self->fd[5]));
-	close_all(self);
+	close_fds(self->fd);
 
 	/* back to the default */
 	ASSERT_EQ(0, mod_unload(3000)) TH_LOG("unload: %m");
@@ -391,7 +391,7 @@ TEST_F_TIMEOUT(lifecycle, reload_20_times, 300)
 		snprintf(tag, sizeof(tag), "round%02d", i);
 		ASSERT_EQ(0, ping_pong(self->fd[0], self->fd[1], tag))
 			TH_LOG("round %d", i);
-		close_all(self);
+		close_fds(self->fd);
 	}
 }
 
@@ -411,7 +411,7 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 	ASSERT_LE(0, self->fd[0]);
 	self->fd[1] = port_open_cfg(1);
 	ASSERT_LE(0, self->fd[1]);
-	close_all(self);
+	close_fds(self->fd);
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	end = tvs_now() + 2.0;

@@ -417,7 +417,7 @@ TEST_F(lines, tiocmset_exact)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		ASSERT_EQ(0, mset(self->a, steps[i].set));
 		ASSERT_EQ(steps[i].set, tvs_modem(self->a) & OUTS)
 			TH_LOG("step %u", i);
@@ -475,7 +475,7 @@ TEST_F(lines, ri_never_set)
 	unsigned int i, j;
 
 	for (i = 0; i < 2; i++) {
-		for (j = 0; j < sizeof(ops) / sizeof(ops[0]); j++) {
+		for (j = 0; j < ARRAY_SIZE(ops); j++) {
 			ASSERT_EQ(0, bic(fds[i], ops[j]));
 			ASSERT_EQ(0, tvs_modem(self->a) & TIOCM_RNG);
 			ASSERT_EQ(0, tvs_modem(self->b) & TIOCM_RNG);
@@ -781,7 +781,7 @@ TEST_F(lines, icount_exact)
 
 	ASSERT_EQ(0, icount(self->a, &a0));
 	ASSERT_EQ(0, icount(self->b, &b0));
-	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(seq); i++) {
 		if (seq[i][0]) {
 			ASSERT_EQ(0, bis(self->a, seq[i][1]));
 		} else {

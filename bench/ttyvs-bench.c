@@ -64,7 +64,13 @@ struct result {
 	double thr_ba;		/* MiB/s */
 	double lat_med;		/* microseconds */
 	double lat_p99;		/* microseconds */
+	/* context switches (all tasks, from /proc/stat) per 4 KiB or per trip */
+	double cs_ab;
+	double cs_ba;
+	double cs_rtt;
 };
+
+#define N_METRICS	7
 
 static unsigned char *pattern;	/* PAT_LEN + IO_CHUNK bytes, wraps */
 static uint64_t total_bytes;
@@ -106,6 +112,22 @@ static double now_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Context switches so far on the whole system (0 if unknown). */
+static unsigned long long ctxt_count(void)
+{
+	unsigned long long v = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "ctxt %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 static uint64_t now_ns(void)
@@ -632,14 +654,23 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static const char *const metric_name[4] = {
+static const char *const metric_name[N_METRICS] = {
 	"throughput A->B (MiB/s)", "throughput B->A (MiB/s)",
 	"rtt median (us)", "rtt p99 (us)",
+	"ctxt switches/4KiB A->B", "ctxt switches/4KiB B->A", "ctxt switches/trip",
 };
 
 static double metric(const struct result *x, int m)
 {
-	return m == 0 ? x->thr_ab : m == 1 ? x->thr_ba : m == 2 ? x->lat_med : x->lat_p99;
+	switch (m) {
+	case 0: return x->thr_ab;
+	case 1: return x->thr_ba;
+	case 2: return x->lat_med;
+	case 3: return x->lat_p99;
+	case 4: return x->cs_ab;
+	case 5: return x->cs_ba;
+	default: return x->cs_rtt;
+	}
 }
 
 static void usage(int status)
@@ -685,7 +716,8 @@ int main(int argc, char **argv)
 	const char *dev_a = "/dev/ttyVS0", *dev_b = "/dev/ttyVS1";
 	struct pair pairs[2];
 	struct result *res[2];
-	double *v, med[2][4];
+	double *v, med[2][N_METRICS];
+	unsigned long long cs, chunks;
 	struct sigaction sa;
 	struct utsname u;
 	unsigned long r;
@@ -735,6 +767,7 @@ int main(int argc, char **argv)
 			reps = 1;
 	}
 	total_bytes = (uint64_t)size_mib << 20;
+	chunks = (total_bytes + IO_CHUNK - 1) / IO_CHUNK;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&sa, 0, sizeof(sa));
@@ -769,18 +802,29 @@ int main(int argc, char **argv)
 	 * each), so that a slow phase of a shared host hits both kinds alike.
 	 */
 	for (r = 0; r < reps; r++) {
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < 2; k++) {
+			cs = ctxt_count();
 			res[k][r].thr_ab = run_throughput(&pairs[k], 1);
-		for (k = 0; k < 2; k++)
+			res[k][r].cs_ab = (ctxt_count() - cs) / (double)chunks;
+		}
+		for (k = 0; k < 2; k++) {
+			cs = ctxt_count();
 			res[k][r].thr_ba = run_throughput(&pairs[k], 0);
-		for (k = 0; k < 2; k++)
+			res[k][r].cs_ba = (ctxt_count() - cs) / (double)chunks;
+		}
+		for (k = 0; k < 2; k++) {
+			cs = ctxt_count();
 			run_latency(&pairs[k], trips, &res[k][r].lat_med, &res[k][r].lat_p99);
+			res[k][r].cs_rtt = (ctxt_count() - cs) / (double)(trips + LAT_WARMUP);
+		}
 		for (k = 0; k < 2; k++) {
 			struct pair *p = &pairs[k];
 			struct result *x = &res[k][r];
 
-			printf("rep %lu %-5s: A->B %8.2f MiB/s  B->A %8.2f MiB/s  rtt median %8.2f us  p99 %8.2f us\n",
-			       r + 1, p->kind, x->thr_ab, x->thr_ba, x->lat_med, x->lat_p99);
+			printf("rep %lu %-5s: A->B %8.2f MiB/s  B->A %8.2f MiB/s  rtt median %8.2f us  p99 %8.2f us"
+			       "  (ctxt/4KiB %.2f %.2f, ctxt/trip %.2f)\n",
+			       r + 1, p->kind, x->thr_ab, x->thr_ba, x->lat_med, x->lat_p99,
+			       x->cs_ab, x->cs_ba, x->cs_rtt);
 		}
 	}
 
@@ -788,7 +832,7 @@ int main(int argc, char **argv)
 	if (!v)
 		die(EXIT_FAIL, "out of memory");
 	for (k = 0; k < 2; k++) {
-		for (m = 0; m < 4; m++) {
+		for (m = 0; m < N_METRICS; m++) {
 			for (r = 0; r < reps; r++)
 				v[r] = metric(&res[k][r], m);
 			med[k][m] = median(v, reps);
@@ -801,7 +845,7 @@ int main(int argc, char **argv)
 	 */
 	printf("\nmedian of %lu rep(s)       %10s %10s %10s  %-15s\n", reps, "pty",
 	       pairs[1].kind, pty_only ? "pty2/pty" : "ttyvs/pty", "per-rep ratios");
-	for (m = 0; m < 4; m++) {
+	for (m = 0; m < N_METRICS; m++) {
 		double lo = 0, hi = 0;
 
 		for (r = 0; r < reps; r++) {
@@ -812,18 +856,22 @@ int main(int argc, char **argv)
 			if (!r || q > hi)
 				hi = q;
 		}
-		printf("%-23s %10.2f %10.2f %10.3f  %.2f..%.2f  (%s is better)\n",
+		printf("%-23s %10.2f %10.2f %10.3f  %.2f..%.2f  (%s)\n",
 		       metric_name[m], med[0][m], med[1][m], med[1][m] / med[0][m],
-		       lo, hi, m < 2 ? "higher" : "lower");
+		       lo, hi, m < 2 ? "higher is better" : m < 4 ? "lower is better" :
+		       "fewer is cheaper");
 	}
-	printf("bench: thr_ab_ratio=%.3f thr_ba_ratio=%.3f lat_med_ratio=%.3f lat_p99_ratio=%.3f"
-	       " pty_thr_ab=%.2f pty_thr_ba=%.2f pty_lat_med_us=%.2f pty_lat_p99_us=%.2f"
-	       " %s_thr_ab=%.2f %s_thr_ba=%.2f %s_lat_med_us=%.2f %s_lat_p99_us=%.2f\n",
+	printf("bench: thr_ab_ratio=%.3f thr_ba_ratio=%.3f lat_med_ratio=%.3f lat_p99_ratio=%.3f",
 	       med[1][0] / med[0][0], med[1][1] / med[0][1],
-	       med[1][2] / med[0][2], med[1][3] / med[0][3],
-	       med[0][0], med[0][1], med[0][2], med[0][3],
-	       pairs[1].kind, med[1][0], pairs[1].kind, med[1][1],
-	       pairs[1].kind, med[1][2], pairs[1].kind, med[1][3]);
+	       med[1][2] / med[0][2], med[1][3] / med[0][3]);
+	for (k = 0; k < 2; k++)
+		printf(" %s_thr_ab=%.2f %s_thr_ba=%.2f %s_lat_med_us=%.2f %s_lat_p99_us=%.2f"
+		       " %s_ctxt_ab=%.2f %s_ctxt_ba=%.2f %s_ctxt_trip=%.2f",
+		       pairs[k].kind, med[k][0], pairs[k].kind, med[k][1],
+		       pairs[k].kind, med[k][2], pairs[k].kind, med[k][3],
+		       pairs[k].kind, med[k][4], pairs[k].kind, med[k][5],
+		       pairs[k].kind, med[k][6]);
+	printf("\n");
 
 	for (k = 0; k < 2; k++) {
 		close(pairs[k].fd_a);

@@ -7,6 +7,7 @@
  * CLOCK_MONOTONIC over windows of >= 2 s (the VM runs under TCG).
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,43 @@ TEST_F_TIMEOUT(baud, tcoflush_discards_queue, 30)
 	ASSERT_EQ(3, write(self->a, "end", 3));
 	ASSERT_EQ(3, tvs_read_exact(self->b, in, 3, 2000));
 	ASSERT_EQ(0, memcmp(in, "end", 3));
+}
+
+/*
+ * A paced sender whose receiver is full stops; when the receiver frees
+ * room by flushing its input (TCIFLUSH) the queue must drain again.
+ */
+TEST_F_TIMEOUT(baud, starved_queue_resumes_after_reader_flush, 40)
+{
+	static unsigned char out[1024];
+	struct pollfd p = { .fd = self->a, .events = POLLOUT };
+	double t0;
+	int q = -1, i;
+	ssize_t n;
+
+	ASSERT_EQ(0, set_line(self->a, B115200, CS8, 0));
+	memset(out, 'S', sizeof(out));
+	ASSERT_EQ(0, tvs_set_nonblock(self->a, true));
+	/* Fill the paced queue and the reader's buffers (~16 KiB). */
+	t0 = tvs_now();
+	while (tvs_now() - t0 < 10) {
+		n = write(self->a, out, sizeof(out));
+		if (n < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			p.revents = 0;
+			if (poll(&p, 1, 500) == 0)
+				break;
+		}
+	}
+	q = tvs_outq(self->a);
+	TH_LOG("receiver has %d bytes, sender queue %d", tvs_inq(self->b), q);
+	ASSERT_LT(0, q) TH_LOG("the sender queue did not fill up");
+
+	ASSERT_EQ(0, tcflush(self->b, TCIFLUSH));
+	for (i = 0; i < 300 && (q = tvs_outq(self->a)) > 0; i++)
+		tvs_msleep(10);
+	EXPECT_EQ(0, q) TH_LOG("the paced queue stays stuck after the reader flushed");
+	EXPECT_LT(0, tvs_inq(self->b));
 }
 
 TEST_HARNESS_MAIN

@@ -47,6 +47,7 @@ FIXTURE_SETUP(data)
 
 FIXTURE_TEARDOWN(data)
 {
+	tvs_param_write("emulate_baud", "N");
 	if (self->a >= 0) {
 		tcflush(self->a, TCIOFLUSH);
 		tcsetattr(self->a, TCSANOW, &self->save_a);
@@ -348,6 +349,145 @@ TEST_F_TIMEOUT(data, nonblock_eagain_pollout, 60)
 	ASSERT_EQ(4, n);
 	ASSERT_EQ(4, tvs_read_exact(self->b, in, 4, 2000));
 	ASSERT_EQ(0, memcmp(in, "more", 4));
+}
+
+/*
+ * The reader throws its input away (TCIFLUSH) while the writer is held
+ * back: room has returned, so the writer must get POLLOUT and go on.
+ */
+TEST_F_TIMEOUT(data, reader_flush_frees_writer, 60)
+{
+	static unsigned char out[4096], in[64];
+	struct pollfd p = { .fd = self->a, .events = POLLOUT };
+	size_t total = 0;
+	ssize_t n;
+
+	memset(out, 'F', sizeof(out));
+	ASSERT_EQ(0, tvs_set_nonblock(self->a, true));
+	for (;;) {
+		n = write(self->a, out, sizeof(out));
+		if (n < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			p.revents = 0;
+			if (poll(&p, 1, 300) == 0)
+				break;
+			continue;
+		}
+		total += n;
+		ASSERT_LT(total, 8u << 20) TH_LOG("never got EAGAIN");
+	}
+	TH_LOG("%zu bytes accepted before EAGAIN", total);
+
+	ASSERT_EQ(0, tcflush(self->b, TCIFLUSH));
+	p.revents = 0;
+	ASSERT_EQ(1, poll(&p, 1, 3000))
+		TH_LOG("no POLLOUT after the reader flushed its input");
+	n = write(self->a, "after", 5);
+	ASSERT_EQ(5, n) TH_LOG("write after the flush: %zd (%s)", n,
+			       n < 0 ? strerror(errno) : "short");
+	/* Only "after" (and nothing from before the flush) is readable. */
+	n = tvs_read_quiet(self->b, in, sizeof(in), 2000, 200);
+	ASSERT_EQ(5, n);
+	ASSERT_EQ(0, memcmp(in, "after", 5));
+}
+
+/* Fill a -> b with a non-blocking writer until a stays full. */
+static ssize_t fill_until_full(int fd, char ch)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	unsigned char out[1024];
+	size_t total = 0;
+	double t0 = tvs_now();
+	ssize_t n;
+
+	memset(out, ch, sizeof(out));
+	if (tvs_set_nonblock(fd, true))
+		return -1;
+	while (tvs_now() - t0 < 20 && total < (8u << 20)) {
+		n = write(fd, out, sizeof(out));
+		if (n < 0) {
+			if (errno != EAGAIN)
+				return -1;
+			p.revents = 0;
+			if (poll(&p, 1, 500) == 0)
+				break;
+			continue;
+		}
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * The full reader is hung up (TIOCVHANGUP) and closed, then opened again:
+ * the writer must not stay blocked, and the new opener sees only bytes
+ * written after it opened.  paced: the same with emulate_baud=Y.
+ */
+static void hangup_full_reader(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(data) *self, bool paced,
+			       bool hangup)
+{
+	struct pollfd p = { .fd = self->a, .events = POLLOUT };
+	char in[64];
+	ssize_t n, total;
+	int i, q = -1;
+
+	if (paced) {
+		ASSERT_EQ(0, tvs_param_write("emulate_baud", "Y"));
+	}
+	total = fill_until_full(self->a, 'H');
+	ASSERT_LT(0, total);
+	TH_LOG("%zd bytes accepted, sender queue %d, reader has %d", total,
+	       tvs_outq(self->a), tvs_inq(self->b));
+
+	if (hangup)
+		ASSERT_EQ(0, ioctl(self->b, TIOCVHANGUP));
+	ASSERT_EQ(0, close(self->b));
+	self->b = -1;
+
+	/* Peer closed: writes are discarded, so the writer is free again. */
+	ASSERT_EQ(1, poll(&p, 1, 3000))
+		TH_LOG("writer still blocked after the reader went away");
+	for (i = 0; i < 300 && (q = tvs_outq(self->a)) > 0; i++)
+		tvs_msleep(10);
+	EXPECT_EQ(0, q) TH_LOG("bytes stay queued for a closed peer");
+
+	self->b = tvs_open(1, false);
+	ASSERT_LE(0, self->b);
+	ASSERT_EQ(0, tvs_make_raw(self->b, B115200));
+	ASSERT_EQ(0, tvs_set_nonblock(self->a, false));
+	tvs_alarm(10);
+	n = write(self->a, "new", 3);
+	tvs_alarm(0);
+	ASSERT_EQ(3, n) TH_LOG("write after the reopen: %zd (%s)", n,
+			       n < 0 ? strerror(errno) : "short");
+	n = tvs_read_quiet(self->b, in, sizeof(in), 3000, 300);
+	ASSERT_LT(0, n) TH_LOG("nothing arrives after the reopen");
+	EXPECT_EQ(3, n) TH_LOG("%zd bytes arrived, first 0x%02x: stale bytes from before the close",
+			       n, (unsigned char)in[0]);
+	EXPECT_EQ(0, memcmp(in + (n > 3 ? n - 3 : 0), "new", 3));
+	if (paced)
+		tvs_param_write("emulate_baud", "N");
+}
+
+TEST_F_TIMEOUT(data, full_reader_closed, 60)
+{
+	hangup_full_reader(_metadata, self, false, false);
+}
+
+TEST_F_TIMEOUT(data, full_reader_hung_up, 60)
+{
+	hangup_full_reader(_metadata, self, false, true);
+}
+
+TEST_F_TIMEOUT(data, full_reader_closed_paced, 60)
+{
+	hangup_full_reader(_metadata, self, true, false);
+}
+
+TEST_F_TIMEOUT(data, full_reader_hung_up_paced, 60)
+{
+	hangup_full_reader(_metadata, self, true, true);
 }
 
 /* Writing to a closed peer: full count, at once, counted as discarded. */

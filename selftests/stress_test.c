@@ -181,12 +181,19 @@ static void do_vhangup(struct worker *w)
 	}
 }
 
+/*
+ * Switch an end to the other ldisc and back.  Getting back to N_TTY is
+ * retried (TIOCSETD fails with EBUSY while a blocked reader or writer
+ * holds the ldisc): an end left in N_NULL would stop consuming and hold
+ * its peer's writers for good, which is correct behaviour, not a hang.
+ */
 static void do_ldisc(struct worker *w)
 {
 	int n_tty = N_TTY;
 
 	while (!stopping(w)) {
-		int fd = tvs_open(rand_r(&w->seed) % NR_ENDS, true);
+		int idx = rand_r(&w->seed) % NR_ENDS;
+		int fd = tvs_open(idx, true), tries;
 
 		if (fd < 0) {
 			w->errs++;
@@ -198,11 +205,18 @@ static void do_ldisc(struct worker *w)
 				w->errs++;
 			tvs_msleep(rand_r(&w->seed) % 10);
 		}
-		if (ioctl(fd, TIOCSETD, &n_tty) == 0)
-			w->ops++;
-		else
+		for (tries = 0; tries < 200; tries++) {
+			if (ioctl(fd, TIOCSETD, &n_tty) == 0) {
+				w->ops++;
+				break;
+			}
 			w->errs++;
-		close(fd);
+			/* A hung-up fd cannot switch back: use a new one. */
+			fd = reopen(fd, idx, true);
+			tvs_msleep(10);
+		}
+		if (fd >= 0)
+			close(fd);
 		tvs_msleep(10 + rand_r(&w->seed) % 30);
 	}
 }
@@ -447,6 +461,29 @@ static void dump_stack(struct __test_metadata *_metadata,
 	TH_LOG("%s kernel stack:\n%s", w->name, buf);
 }
 
+/* State of every end, printed once when something is stuck. */
+static void dump_ports(struct __test_metadata *_metadata)
+{
+	int i;
+
+	for (i = 0; i < NR_ENDS; i++) {
+		int fd = tvs_open(i, true), d = -1;
+		struct termios t;
+
+		if (fd < 0) {
+			TH_LOG("ttyVS%d: open: %s", i, strerror(errno));
+			continue;
+		}
+		ioctl(fd, TIOCGETD, &d);
+		memset(&t, 0, sizeof(t));
+		tcgetattr(fd, &t);
+		TH_LOG("ttyVS%d: ldisc %d inq %d outq %d mctrl %#x iflag %#o lflag %#o cflag %#o",
+		       i, d, tvs_inq(fd), tvs_outq(fd), tvs_modem(fd),
+		       t.c_iflag, t.c_lflag, t.c_cflag);
+		close(fd);
+	}
+}
+
 /* Join the workers of one group; false if one is still running at deadline. */
 static bool join_group(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(stress) *self, bool readers,
@@ -475,6 +512,8 @@ static bool join_group(struct __test_metadata *_metadata,
 		}
 		if (pthread_timedjoin_np(w->th, NULL, &ts)) {
 			TH_LOG("%s is stuck (did not stop in time)", w->name);
+			if (ok)
+				dump_ports(_metadata);
 			dump_stack(_metadata, w);
 			ok = false;
 		}

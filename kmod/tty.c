@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ttyvs tty and tty_port operations: the data path between the two ends,
+ * modem control, flow control and break.
+ *
+ * Data written on one end goes straight into the peer's flip buffer, as on
+ * a pty. The flip buffer is bounded (TTYVS_RX_BUF_SIZE) and write_room()
+ * reports its free space, so a writer to a stalled reader blocks instead of
+ * losing data; it is woken when the peer's line discipline consumes input.
+ */
+#include <linux/sched/signal.h>
+#include <linux/serial.h>
+#include <linux/slab.h>
+#include <linux/tty.h>
+#include <linux/tty_flip.h>
+#include <linux/uaccess.h>
+
+#include "ttyvs.h"
+
+/* Classic 16550 clock (1.8432 MHz / 16), reported by TIOCGSERIAL. */
+#define TTYVS_BAUD_BASE		115200
+
+static struct tty_port_client_operations ttyvs_client_ops __ro_after_init;
+
+static struct ttyvs_port *to_ttyvs_port(struct tty_port *port)
+{
+	return container_of(port, struct ttyvs_port, port);
+}
+
+/**
+ * ttyvs_tx_allowed - may this end put characters on the wire now?
+ * @p: the port; caller holds the pair lock
+ *
+ * Not while output is stopped by XOFF, nor while hardware flow control is
+ * on and CTS is low.
+ */
+bool ttyvs_tx_allowed(const struct ttyvs_port *p)
+{
+	if (p->stopped)
+		return false;
+	return !(p->crtscts && !(p->msr & TIOCM_CTS));
+}
+
+/**
+ * ttyvs_tx_resume - a condition that held a writer back may have cleared
+ * @p: the writing port; called without the pair lock
+ */
+void ttyvs_tx_resume(struct ttyvs_port *p)
+{
+	ttyvs_pace_kick(p);
+	tty_port_tty_wakeup(&p->port);
+}
+
+/*
+ * Put one character (or, with TTY_BREAK, a break) on the peer's wire ahead
+ * of any queued data. Only data characters count as tx/rx bytes.
+ */
+static void ttyvs_send_char_locked(struct ttyvs_port *p, u8 ch, u8 flag)
+{
+	struct ttyvs_port *peer = p->peer;
+	bool data = flag == TTY_NORMAL;
+
+	if (data)
+		p->icount.tx++;
+	if (!peer->open) {
+		if (data)
+			p->tx_discarded++;
+		return;
+	}
+	if (tty_insert_flip_char(&peer->port, ch, flag) != 1) {
+		peer->icount.buf_overrun++;
+		return;
+	}
+	if (data)
+		peer->icount.rx++;
+	tty_flip_buffer_push(&peer->port);
+}
+
+/* Line outputs or line-affecting state changed: rewire and notify. */
+static void ttyvs_lines_update(struct ttyvs_port *p,
+			       void (*change)(struct ttyvs_port *p, void *arg),
+			       void *arg)
+{
+	struct ttyvs_pair *pair = p->pair;
+	struct ttyvs_msr_delta d = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&pair->lock, flags);
+	change(p, arg);
+	ttyvs_pair_rewire(pair, &d);
+	spin_unlock_irqrestore(&pair->lock, flags);
+
+	ttyvs_pair_msr_notify(pair, &d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive side: wake the peer's writer when our line discipline eats. */
+
+static TTYVS_RECV_RET ttyvs_receive_buf(struct tty_port *port,
+					const TTYVS_RECV_CHAR *cp,
+					const TTYVS_RECV_CHAR *fp, size_t count)
+{
+	struct ttyvs_port *writer = to_ttyvs_port(port)->peer;
+	TTYVS_RECV_RET n;
+
+	n = tty_port_default_client_ops.receive_buf(port, cp, fp, count);
+	/*
+	 * Pairs with the barrier after setting TTYVS_TX_STARVED in the
+	 * writer: either it sees the space, or we see the flag.
+	 */
+	smp_mb__before_atomic();
+	if (n && test_and_clear_bit(TTYVS_TX_STARVED, &writer->flags))
+		ttyvs_tx_resume(writer);
+	return n;
+}
+
+/**
+ * ttyvs_client_ops_init - our tty_port client ops
+ *
+ * The default ones, with receive_buf wrapped to restart a starved writer:
+ * the line discipline only calls unthrottle after it throttled, so a
+ * serial-type driver learns about consumed input nowhere else.
+ */
+void ttyvs_client_ops_init(void)
+{
+	ttyvs_client_ops = tty_port_default_client_ops;
+	ttyvs_client_ops.receive_buf = ttyvs_receive_buf;
+}
+
+void ttyvs_port_init_ops(struct ttyvs_port *p)
+{
+	p->port.ops = &ttyvs_port_ops;
+	p->port.client_ops = &ttyvs_client_ops;
+}
+
+static void ttyvs_mark_starved(struct ttyvs_port *p)
+{
+	set_bit(TTYVS_TX_STARVED, &p->flags);
+	/* Order the flag before re-reading the peer's buffer space. */
+	smp_mb__after_atomic();
+}
+
+/* ------------------------------------------------------------------ */
+/* tty_operations */
+
+static int ttyvs_install(struct tty_driver *driver, struct tty_struct *tty)
+{
+	struct ttyvs_port *p = ttyvs_port_get_by_index(tty->index);
+	int ret;
+
+	if (!p)
+		return -ENODEV;
+
+	tty->driver_data = p;
+	ret = tty_port_install(&p->port, driver, tty);
+	if (ret) {
+		tty->driver_data = NULL;
+		tty_port_put(&p->port);
+	}
+	return ret;
+}
+
+static void ttyvs_cleanup(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	tty->driver_data = NULL;
+	tty_port_put(&p->port);
+}
+
+static int ttyvs_open(struct tty_struct *tty, struct file *filp)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	return tty_port_open(&p->port, tty, filp);
+}
+
+static void ttyvs_close(struct tty_struct *tty, struct file *filp)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	tty_port_close(&p->port, tty, filp);
+}
+
+static void ttyvs_hangup(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	tty_port_hangup(&p->port);
+}
+
+/* Direct path: straight into the peer's flip buffer, bounded by its room. */
+static unsigned int ttyvs_write_direct(struct ttyvs_port *p, const u8 *buf,
+				       unsigned int count)
+{
+	struct ttyvs_port *peer = p->peer;
+	unsigned int room, n;
+
+	if (!ttyvs_tx_allowed(p))
+		return 0;
+
+	if (!peer->open) {
+		/* A cable with nobody listening: the bytes are gone. */
+		p->icount.tx += count;
+		p->tx_discarded += count;
+		return count;
+	}
+
+	room = tty_buffer_space_avail(&peer->port);
+	n = tty_insert_flip_string(&peer->port, buf, min(count, room));
+	if (n) {
+		p->icount.tx += n;
+		peer->icount.rx += n;
+		tty_flip_buffer_push(&peer->port);
+	}
+	return n;
+}
+
+static TTYVS_WRITE_RET ttyvs_write(struct tty_struct *tty, const u8 *buf,
+				   TTYVS_WRITE_LEN count)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct ttyvs_pair *pair = p->pair;
+	unsigned long flags;
+	unsigned int n;
+	bool paced;
+
+	if (!count)
+		return 0;
+
+	spin_lock_irqsave(&pair->lock, flags);
+	paced = ttyvs_pace_active(p);
+	if (paced)
+		n = ttyvs_pace_enqueue(p, buf, count);
+	else
+		n = ttyvs_write_direct(p, buf, count);
+	if (n < count)
+		ttyvs_mark_starved(p);
+	spin_unlock_irqrestore(&pair->lock, flags);
+
+	if (paced)
+		ttyvs_pace_kick(p);
+	return n;
+}
+
+static unsigned int ttyvs_write_room(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct ttyvs_pair *pair = p->pair;
+	unsigned long flags;
+	unsigned int room;
+
+	spin_lock_irqsave(&pair->lock, flags);
+	if (ttyvs_pace_active(p))
+		room = ttyvs_pace_room(p);
+	else if (!ttyvs_tx_allowed(p))
+		room = 0;
+	else if (!p->peer->open)
+		room = TTYVS_RX_BUF_SIZE;
+	else
+		room = tty_buffer_space_avail(&p->peer->port);
+	if (!room)
+		ttyvs_mark_starved(p);
+	spin_unlock_irqrestore(&pair->lock, flags);
+
+	return room;
+}
+
+static unsigned int ttyvs_chars_in_buffer(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	n = ttyvs_pace_queued(p);
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+	return n;
+}
+
+static void ttyvs_flush_buffer(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	ttyvs_pace_flush(p);
+	tty_wakeup(tty);
+}
+
+static void ttyvs_send_xchar(struct tty_struct *tty, TTYVS_XCHAR ch)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	ttyvs_send_char_locked(p, ch, TTY_NORMAL);
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+}
+
+struct ttyvs_throttle_arg {
+	bool throttle;
+	bool ixoff;
+	u8 xchar;
+};
+
+static void ttyvs_set_throttled(struct ttyvs_port *p, void *arg)
+{
+	const struct ttyvs_throttle_arg *t = arg;
+
+	p->throttled = t->throttle;
+	/* Software flow control: tell the sender, as a UART with auto-XOFF. */
+	if (t->ixoff)
+		ttyvs_send_char_locked(p, t->xchar, TTY_NORMAL);
+}
+
+/*
+ * The line discipline's input buffer is nearly full. With CRTSCTS our RTS
+ * drops (the peer's CTS falls), with IXOFF we send STOP.
+ */
+static void ttyvs_throttle(struct tty_struct *tty)
+{
+	struct ttyvs_throttle_arg t = {
+		.throttle = true,
+		.ixoff = I_IXOFF(tty),
+		.xchar = STOP_CHAR(tty),
+	};
+
+	ttyvs_lines_update(tty->driver_data, ttyvs_set_throttled, &t);
+}
+
+static void ttyvs_unthrottle(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct ttyvs_throttle_arg t = {
+		.throttle = false,
+		.ixoff = I_IXOFF(tty),
+		.xchar = START_CHAR(tty),
+	};
+
+	ttyvs_lines_update(p, ttyvs_set_throttled, &t);
+	/* Input was flushed or drained: the peer may write again. */
+	ttyvs_tx_resume(p->peer);
+}
+
+/* Called with tty->flow.lock held. */
+static void ttyvs_stop(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	p->stopped = true;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+}
+
+/* Called with tty->flow.lock held; the core wakes writers afterwards. */
+static void ttyvs_start(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	p->stopped = false;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+	ttyvs_pace_kick(p);
+}
+
+struct ttyvs_termios_arg {
+	struct tty_struct *tty;
+	const struct ktermios *old;
+};
+
+static void ttyvs_apply_termios(struct ttyvs_port *p, void *arg)
+{
+	const struct ttyvs_termios_arg *t = arg;
+	struct tty_struct *tty = t->tty;
+	const struct ktermios *old = t->old;
+
+	p->crtscts = C_CRTSCTS(tty);
+	p->ignbrk = I_IGNBRK(tty);
+	ttyvs_pace_set_termios(p, tty);
+
+	if (!old)
+		return;
+	/* Entering B0 hangs up the modem; leaving it raises the lines. */
+	if ((old->c_cflag & CBAUD) && !C_BAUD(tty))
+		p->mctrl &= ~(TIOCM_DTR | TIOCM_RTS);
+	else if (!(old->c_cflag & CBAUD) && C_BAUD(tty))
+		p->mctrl |= TIOCM_DTR | TIOCM_RTS;
+}
+
+static void ttyvs_set_termios(struct tty_struct *tty,
+			      const struct ktermios *old)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct ttyvs_termios_arg t = { .tty = tty, .old = old };
+
+	ttyvs_lines_update(p, ttyvs_apply_termios, &t);
+	/* CRTSCTS may have been cleared under a blocked writer. */
+	ttyvs_tx_resume(p);
+}
+
+/* A new line discipline takes over our input: the peer may write again. */
+static void ttyvs_set_ldisc(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	ttyvs_tx_resume(p->peer);
+}
+
+static int ttyvs_tiocmget(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+	int val;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	val = ttyvs_port_outputs(p) | p->msr;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+	return val;
+}
+
+struct ttyvs_mctrl_arg {
+	unsigned int set;
+	unsigned int clear;
+};
+
+static void ttyvs_apply_mctrl(struct ttyvs_port *p, void *arg)
+{
+	const struct ttyvs_mctrl_arg *m = arg;
+
+	p->mctrl = (p->mctrl & ~m->clear) | m->set;
+	p->mctrl &= TTYVS_MCTRL_OUT;
+}
+
+static int ttyvs_tiocmset(struct tty_struct *tty, unsigned int set,
+			  unsigned int clear)
+{
+	struct ttyvs_mctrl_arg m = { .set = set, .clear = clear };
+
+	ttyvs_lines_update(tty->driver_data, ttyvs_apply_mctrl, &m);
+	return 0;
+}
+
+static int ttyvs_break_ctl(struct tty_struct *tty, int state)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct ttyvs_port *peer = p->peer;
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	/* The peer sees one break per assertion, unless it ignores breaks. */
+	if (state && !p->break_on) {
+		if (peer->open)
+			peer->icount.brk++;
+		if (!peer->ignbrk)
+			ttyvs_send_char_locked(p, 0, TTY_BREAK);
+	}
+	p->break_on = state;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+	return 0;
+}
+
+static int ttyvs_get_icount(struct tty_struct *tty,
+			    struct serial_icounter_struct *icount)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct async_icount c;
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	c = p->icount;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+
+	icount->cts = c.cts;
+	icount->dsr = c.dsr;
+	icount->rng = c.rng;
+	icount->dcd = c.dcd;
+	icount->tx = c.tx;
+	icount->rx = c.rx;
+	icount->frame = c.frame;
+	icount->parity = c.parity;
+	icount->overrun = c.overrun;
+	icount->brk = c.brk;
+	icount->buf_overrun = c.buf_overrun;
+	return 0;
+}
+
+static bool ttyvs_msr_changed(struct ttyvs_port *p, unsigned long mask,
+			      const struct async_icount *prev)
+{
+	struct async_icount now;
+	unsigned long flags;
+	bool dead;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	now = p->icount;
+	dead = p->pair->dead;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+
+	if (dead || !tty_port_initialized(&p->port))
+		return true;
+	return ((mask & TIOCM_CTS) && now.cts != prev->cts) ||
+	       ((mask & TIOCM_DSR) && now.dsr != prev->dsr) ||
+	       ((mask & TIOCM_CD) && now.dcd != prev->dcd) ||
+	       ((mask & TIOCM_RI) && now.rng != prev->rng);
+}
+
+/* TIOCMIWAIT: sleep until one of the masked inputs changes. */
+static int ttyvs_wait_msr(struct ttyvs_port *p, unsigned long mask)
+{
+	struct async_icount prev;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	prev = p->icount;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+
+	ret = wait_event_interruptible(p->port.delta_msr_wait,
+				       ttyvs_msr_changed(p, mask, &prev));
+	if (ret)
+		return ret;
+	if (p->pair->dead || !tty_port_initialized(&p->port))
+		return -EIO;
+	return 0;
+}
+
+static int ttyvs_ioctl(struct tty_struct *tty, unsigned int cmd,
+		       unsigned long arg)
+{
+	struct ttyvs_port *p = tty->driver_data;
+
+	switch (cmd) {
+	case TIOCMIWAIT:
+		return ttyvs_wait_msr(p, arg);
+	}
+	return -ENOIOCTLCMD;
+}
+
+static int ttyvs_get_serial(struct tty_struct *tty, struct serial_struct *ss)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct tty_port *port = &p->port;
+
+	/* The core has zeroed *ss. */
+	ss->type = PORT_16550A;
+	ss->line = tty->index;
+	ss->flags = port->flags & ASYNC_USR_MASK;
+	ss->xmit_fifo_size = TTYVS_TXQ_SIZE;
+	ss->baud_base = TTYVS_BAUD_BASE;
+	ss->close_delay = jiffies_to_msecs(port->close_delay) / 10;
+	ss->closing_wait = port->closing_wait == ASYNC_CLOSING_WAIT_NONE ?
+			   ASYNC_CLOSING_WAIT_NONE :
+			   jiffies_to_msecs(port->closing_wait) / 10;
+	return 0;
+}
+
+/*
+ * There is no hardware to reconfigure: accept what TIOCGSERIAL reported
+ * with changed user flags and close timings, refuse anything else. Custom
+ * divisors are refused too; BOTHER sets any rate.
+ */
+static int ttyvs_set_serial(struct tty_struct *tty, struct serial_struct *ss)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	struct tty_port *port = &p->port;
+	unsigned int close_delay, closing_wait;
+
+	if (ss->type != PORT_16550A || ss->line != tty->index ||
+	    ss->port || ss->port_high || ss->irq || ss->hub6 ||
+	    ss->iomem_base || ss->iomem_reg_shift || ss->io_type ||
+	    ss->xmit_fifo_size != TTYVS_TXQ_SIZE ||
+	    ss->baud_base != TTYVS_BAUD_BASE || ss->custom_divisor ||
+	    (ss->flags & ~ASYNC_USR_MASK) || (ss->flags & ASYNC_SPD_MASK))
+		return -EINVAL;
+
+	close_delay = msecs_to_jiffies(ss->close_delay * 10);
+	closing_wait = ss->closing_wait == ASYNC_CLOSING_WAIT_NONE ?
+		       ASYNC_CLOSING_WAIT_NONE :
+		       msecs_to_jiffies(ss->closing_wait * 10);
+
+	mutex_lock(&port->mutex);
+	port->flags = (port->flags & ~ASYNC_USR_MASK) |
+		      (ss->flags & ASYNC_USR_MASK);
+	port->close_delay = close_delay;
+	port->closing_wait = closing_wait;
+	mutex_unlock(&port->mutex);
+	return 0;
+}
+
+const struct tty_operations ttyvs_tty_ops = {
+	.install		= ttyvs_install,
+	.cleanup		= ttyvs_cleanup,
+	.open			= ttyvs_open,
+	.close			= ttyvs_close,
+	.hangup			= ttyvs_hangup,
+	.write			= ttyvs_write,
+	.write_room		= ttyvs_write_room,
+	.chars_in_buffer	= ttyvs_chars_in_buffer,
+	.flush_buffer		= ttyvs_flush_buffer,
+	.send_xchar		= ttyvs_send_xchar,
+	.throttle		= ttyvs_throttle,
+	.unthrottle		= ttyvs_unthrottle,
+	.stop			= ttyvs_stop,
+	.start			= ttyvs_start,
+	.set_termios		= ttyvs_set_termios,
+	.set_ldisc		= ttyvs_set_ldisc,
+	.ioctl			= ttyvs_ioctl,
+	.tiocmget		= ttyvs_tiocmget,
+	.tiocmset		= ttyvs_tiocmset,
+	.break_ctl		= ttyvs_break_ctl,
+	.get_icount		= ttyvs_get_icount,
+	.get_serial		= ttyvs_get_serial,
+	.set_serial		= ttyvs_set_serial,
+};
+
+/* ------------------------------------------------------------------ */
+/* tty_port_operations */
+
+static void ttyvs_set_open(struct ttyvs_port *p, void *arg)
+{
+	struct tty_struct *tty = arg;
+
+	p->open = !!tty;
+	p->throttled = false;
+	p->break_on = false;
+	if (tty) {
+		p->stopped = tty->flow.stopped;
+		p->crtscts = C_CRTSCTS(tty);
+		p->ignbrk = I_IGNBRK(tty);
+		ttyvs_pace_set_termios(p, tty);
+	}
+}
+
+/* First open: the port comes up (under port->mutex). */
+static int ttyvs_activate(struct tty_port *port, struct tty_struct *tty)
+{
+	struct ttyvs_port *p = to_ttyvs_port(port);
+
+	if (READ_ONCE(p->pair->dead))
+		return -ENODEV;
+	if (!p->txq) {
+		p->txq = kmalloc(TTYVS_TXQ_SIZE, GFP_KERNEL);
+		if (!p->txq)
+			return -ENOMEM;
+	}
+
+	ttyvs_lines_update(p, ttyvs_set_open, tty);
+	return 0;
+}
+
+/* Last close or hangup: the port goes down (under port->mutex). */
+static void ttyvs_shutdown(struct tty_port *port)
+{
+	struct ttyvs_port *p = to_ttyvs_port(port);
+
+	ttyvs_lines_update(p, ttyvs_set_open, NULL);
+	ttyvs_pace_stop(p);
+	/* The peer's writes now fall off the cable instead of waiting. */
+	ttyvs_tx_resume(p->peer);
+}
+
+static TTYVS_CARRIER_RET ttyvs_carrier_raised(struct tty_port *port)
+{
+	struct ttyvs_port *p = to_ttyvs_port(port);
+
+	return !!(READ_ONCE(p->msr) & TIOCM_CD);
+}
+
+static void ttyvs_apply_dtr_rts(struct ttyvs_port *p, void *arg)
+{
+	if (arg)
+		p->mctrl |= TIOCM_DTR | TIOCM_RTS;
+	else
+		p->mctrl &= ~(TIOCM_DTR | TIOCM_RTS);
+}
+
+static void ttyvs_dtr_rts(struct tty_port *port, TTYVS_DTR_RTS_ARG active)
+{
+	ttyvs_lines_update(to_ttyvs_port(port), ttyvs_apply_dtr_rts,
+			   active ? port : NULL);
+}
+
+/* The last reference to the port is gone. */
+static void ttyvs_destruct(struct tty_port *port)
+{
+	struct ttyvs_port *p = to_ttyvs_port(port);
+
+	hrtimer_cancel(&p->pace_timer);
+	kfree(p->txq);
+	ttyvs_pair_put(p->pair);
+}
+
+const struct tty_port_operations ttyvs_port_ops = {
+	.activate	= ttyvs_activate,
+	.shutdown	= ttyvs_shutdown,
+	.carrier_raised	= ttyvs_carrier_raised,
+	.dtr_rts	= ttyvs_dtr_rts,
+	.destruct	= ttyvs_destruct,
+};

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ttyvs: paired virtual serial ports joined like a null-modem cable.
+ *
+ * Objects and their lifetimes
+ * ---------------------------
+ * A struct ttyvs_pair owns two struct ttyvs_port, one per tty device
+ * (/dev/ttyVS(2n) and /dev/ttyVS(2n+1) for pair id n). Each port embeds its
+ * struct tty_port, whose kref counts the users of that end; when it drops
+ * to zero the port's destruct drops the port's reference on the pair. The
+ * pair frees itself and both port structures with its last reference, so a
+ * peer pointer is valid for as long as either end is in use.
+ */
+#ifndef TTYVS_H
+#define TTYVS_H
+
+#include <linux/hrtimer.h>
+#include <linux/kref.h>
+#include <linux/serial.h>
+#include <linux/spinlock.h>
+#include <linux/tty.h>
+#include <linux/tty_port.h>
+
+#define TTYVS_NAME		"ttyVS"
+#define TTYVS_PORTS_PER_PAIR	2
+#define TTYVS_MAX_PAIRS_LIMIT	32768
+/* Bytes a port's receive flip buffer may hold before writers block. */
+#define TTYVS_RX_BUF_SIZE	8192
+/* Transmit queue of the baud-rate emulation (power of two). */
+#define TTYVS_TXQ_SIZE		4096
+
+/* Modem outputs a user may drive, and the inputs wiring produces. */
+#define TTYVS_MCTRL_OUT		(TIOCM_DTR | TIOCM_RTS | TIOCM_OUT1 | TIOCM_OUT2)
+#define TTYVS_MCTRL_IN		(TIOCM_CTS | TIOCM_DSR | TIOCM_CD | TIOCM_RI)
+
+/* What drives one modem input of a port. */
+enum ttyvs_wire_src {
+	TTYVS_SRC_OFF,		/* always low */
+	TTYVS_SRC_ON,		/* always high */
+	TTYVS_SRC_RTS,		/* the peer's RTS */
+	TTYVS_SRC_DTR,		/* the peer's DTR */
+	TTYVS_SRC_OUT1,		/* the peer's OUT1 */
+	TTYVS_SRC_OUT2,		/* the peer's OUT2 */
+	TTYVS_SRC_OPEN,		/* the peer is open */
+};
+
+/* Modem inputs, in the order of ttyvs_port::wire[]. */
+enum ttyvs_input {
+	TTYVS_IN_CTS,
+	TTYVS_IN_DSR,
+	TTYVS_IN_DCD,
+	TTYVS_IN_RI,
+	TTYVS_NR_INPUTS,
+};
+
+struct ttyvs_wire {
+	u8 src;			/* enum ttyvs_wire_src */
+	bool invert;
+};
+
+/* Bits of ttyvs_port::flags (atomic, no lock). */
+enum {
+	/* A write found no room: wake the writer when the peer consumes. */
+	TTYVS_TX_STARVED,
+};
+
+struct ttyvs_pair;
+
+/**
+ * struct ttyvs_port - one end of a pair
+ * @port: the tty_port; its kref is the port's lifetime
+ * @pair: the pair this end belongs to
+ * @peer: the other end (where this end's bytes and lines go)
+ * @index: tty index (minor offset) of this end
+ * @flags: TTYVS_TX_STARVED
+ * @pace_timer: baud-rate emulation clock, see pace.c
+ *
+ * Fields below are guarded by &ttyvs_pair.lock.
+ * @mctrl: outputs as set by the user (DTR, RTS, OUT1, OUT2)
+ * @msr: current inputs (CTS, DSR, CD, RI), derived from @wire
+ * @wire: what drives each input
+ * @open: the port is active (between activate and shutdown)
+ * @throttled: the line discipline asked us to stop input
+ * @stopped: output stopped by XOFF (mirror of tty->flow.stopped)
+ * @crtscts: CRTSCTS of this end's termios
+ * @ignbrk: IGNBRK of this end's termios (breaks are not delivered)
+ * @break_on: a break condition is being sent
+ * @icount: serial counters (TIOCGICOUNT)
+ * @tx_discarded: bytes written while the peer was closed
+ * @txq: baud-emulation transmit queue, @txq_head/@txq_tail index it
+ * @pacing: @pace_timer is armed or running
+ * @char_ns: time one character takes on the wire at this end's termios
+ * @next_tx: when the next queued character has been transmitted
+ */
+struct ttyvs_port {
+	struct tty_port port;
+	struct ttyvs_pair *pair;
+	struct ttyvs_port *peer;
+	unsigned int index;
+	unsigned long flags;
+	struct hrtimer pace_timer;
+
+	unsigned int mctrl;
+	unsigned int msr;
+	struct ttyvs_wire wire[TTYVS_NR_INPUTS];
+	bool open;
+	bool throttled;
+	bool stopped;
+	bool crtscts;
+	bool ignbrk;
+	bool break_on;
+	struct async_icount icount;
+	u64 tx_discarded;
+
+	u8 *txq;
+	unsigned int txq_head;
+	unsigned int txq_tail;
+	bool pacing;
+	u64 char_ns;
+	ktime_t next_tx;
+};
+
+/**
+ * struct ttyvs_pair - two ports joined by a virtual null-modem cable
+ * @lock: guards the modem, flow and queue state of both ports (see
+ *	&struct ttyvs_port) and serialises every producer into either port's
+ *	flip buffer (writers, echo, xchar, break, the pacing timer). Taken with
+ *	interrupts off; never held across anything that sleeps.
+ * @kref: one reference per port; the last one frees the pair
+ * @id: pair number; the ports are tty indexes 2*id and 2*id+1
+ * @dead: destroyed; no new opens. Written under ttyvs_pairs_lock and @lock.
+ * @ports: the two ends, freed with the pair
+ */
+struct ttyvs_pair {
+	spinlock_t lock;	/* guards both ports, see above */
+	struct kref kref;
+	u32 id;
+	bool dead;
+	struct ttyvs_port *ports[TTYVS_PORTS_PER_PAIR];
+};
+
+/* Transitions of the modem inputs, collected under the lock. */
+struct ttyvs_msr_delta {
+	unsigned int changed[TTYVS_PORTS_PER_PAIR];
+	unsigned int now[TTYVS_PORTS_PER_PAIR];
+};
+
+extern struct tty_driver *ttyvs_driver;
+extern bool ttyvs_emulate_baud;
+
+/* pair.c */
+struct ttyvs_pair *ttyvs_pair_create(int id);
+int ttyvs_pair_destroy(struct ttyvs_pair *pair, bool force);
+void ttyvs_pair_destroy_all(void);
+struct ttyvs_port *ttyvs_port_get_by_index(unsigned int index);
+void ttyvs_pair_put(struct ttyvs_pair *pair);
+unsigned int ttyvs_port_outputs(const struct ttyvs_port *p);
+void ttyvs_pair_rewire(struct ttyvs_pair *pair, struct ttyvs_msr_delta *d);
+void ttyvs_pair_msr_notify(struct ttyvs_pair *pair,
+			   const struct ttyvs_msr_delta *d);
+void ttyvs_pairs_exit(void);
+
+/* tty.c */
+extern const struct tty_operations ttyvs_tty_ops;
+extern const struct tty_port_operations ttyvs_port_ops;
+extern const struct attribute_group *ttyvs_port_groups[];
+void ttyvs_client_ops_init(void);
+void ttyvs_port_init_ops(struct ttyvs_port *p);
+void ttyvs_tx_resume(struct ttyvs_port *p);
+bool ttyvs_tx_allowed(const struct ttyvs_port *p);
+
+/* pace.c */
+void ttyvs_pace_init(struct ttyvs_port *p);
+bool ttyvs_pace_active(const struct ttyvs_port *p);
+unsigned int ttyvs_pace_queued(const struct ttyvs_port *p);
+unsigned int ttyvs_pace_room(const struct ttyvs_port *p);
+unsigned int ttyvs_pace_enqueue(struct ttyvs_port *p, const u8 *buf,
+				unsigned int count);
+void ttyvs_pace_kick(struct ttyvs_port *p);
+void ttyvs_pace_flush(struct ttyvs_port *p);
+void ttyvs_pace_stop(struct ttyvs_port *p);
+void ttyvs_pace_set_termios(struct ttyvs_port *p, struct tty_struct *tty);
+
+#endif /* TTYVS_H */

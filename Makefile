@@ -32,8 +32,10 @@ LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 
 # The test kernel (evaluated only by the targets that use it).
 RESOLVE := scripts/kernels/$(KERNEL)
-TEST_KDIR = $(shell $(RESOLVE) kdir)
-VM_ARGS = $(shell $(RESOLVE) vmargs)
+TEST_KDIR = $(shell test -x $(RESOLVE) && $(RESOLVE) kdir)
+VM_ARGS = $(shell test -x $(RESOLVE) && $(RESOLVE) vmargs)
+NO_RESOLVER = { echo "no test kernel resolver $(RESOLVE) for KERNEL=$(KERNEL)" \
+	"(have: $(notdir $(wildcard scripts/kernels/*)))" >&2; exit 1; }
 # style: the running kernel's headers if there are any, else the test kernel's.
 STYLE_KDIR = $(if $(wildcard $(KDIR)/Makefile),$(KDIR),$(TEST_KDIR))
 
@@ -84,12 +86,14 @@ check-build:
 		echo "0 passed, 1 failed, 0 skipped"; \
 		exit 1; \
 	fi
+	@test -x $(RESOLVE) || $(NO_RESOLVER)
 	@test -n "$(TEST_KDIR)" || { echo "check: cannot resolve KERNEL=$(KERNEL)" >&2; exit 1; }
 	$(MAKE) modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C selftests
 
 bench: deps
 	@test -f bench/Makefile || { echo "bench: no bench/Makefile" >&2; exit 1; }
+	@test -x $(RESOLVE) || $(NO_RESOLVER)
 	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C bench
 	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench'

@@ -432,9 +432,8 @@ static void hangup_full_reader(struct __test_metadata *_metadata,
 	ssize_t n, total;
 	int i, q = -1;
 
-	if (paced) {
+	if (paced)
 		ASSERT_EQ(0, tvs_param_write("emulate_baud", "Y"));
-	}
 	total = fill_until_full(self->a, 'H');
 	ASSERT_LT(0, total);
 	TH_LOG("%zd bytes accepted, sender queue %d, reader has %d", total,

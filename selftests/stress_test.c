@@ -30,6 +30,10 @@
 #define TIOCM_OUT2	0x4000
 #endif
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define NR_ENDS		4	/* ttyVS0..3: pairs 0 and 1 */
 #define MAX_WORKERS	32
 
@@ -51,15 +55,15 @@ struct worker {
 	bool started, done;
 };
 
-static volatile int stop_actors;	/* everything but readers/miwait */
-static volatile int stop_all;
+static int stop_actors;	/* everything but readers/miwait (atomic) */
+static int stop_all;	/* atomic */
 static int alt_ldisc = -1;		/* N_NULL or N_HDLC if available */
 
 static bool stopping(const struct worker *w)
 {
 	if (w->kind == K_READER || w->kind == K_MIWAIT)
-		return stop_all;
-	return stop_actors;
+		return __atomic_load_n(&stop_all, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&stop_actors, __ATOMIC_ACQUIRE);
 }
 
 static int reopen(int fd, int idx, bool nonblock)
@@ -268,6 +272,7 @@ static void do_modem(struct worker *w)
 static void do_termios(struct worker *w)
 {
 	static const speed_t speeds[] = { B9600, B38400, B115200, B0 };
+
 	while (!stopping(w)) {
 		int idx = rand_r(&w->seed) % NR_ENDS;
 		int fd = tvs_open(idx, true);
@@ -404,7 +409,7 @@ static int probe_alt_ldisc(void)
 	fd = tvs_open(0, true);
 	if (fd < 0)
 		return -1;
-	for (i = 0; i < sizeof(cand) / sizeof(cand[0]) && found < 0; i++)
+	for (i = 0; i < ARRAY_SIZE(cand) && found < 0; i++)
 		if (ioctl(fd, TIOCSETD, &cand[i]) == 0)
 			found = cand[i];
 	ioctl(fd, TIOCSETD, &n_tty);
@@ -616,10 +621,10 @@ TEST_F_TIMEOUT(stress, storm, 3600)
 		tvs_msleep(200);
 
 	/* Actors stop first, readers keep draining so writers can finish. */
-	stop_actors = 1;
+	__atomic_store_n(&stop_actors, 1, __ATOMIC_RELEASE);
 	tvs_param_write("emulate_baud", "N");
 	joined = join_group(_metadata, self, false, tvs_now() + 30);
-	stop_all = 1;
+	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 20; i++) {
 		int j, running = 0;
 

@@ -115,12 +115,6 @@ void tvs_msleep(int ms);
  */
 void tvs_alarm(unsigned int sec);
 
-/*
- * termios2 helpers (TCGETS2/TCSETS2, BOTHER), in ttyvs_termios2.c because
- * <asm/termbits.h> clashes with <termios.h>.
- */
-int tvs_set_custom_baud(int fd, unsigned int rate);
-int tvs_get_speeds2(int fd, unsigned int *ispeed, unsigned int *ospeed,
-		    unsigned int *cbaud);
+#include "ttyvs_termios2.h"
 
 #endif /* TTYVS_LIB_H */

@@ -7,9 +7,7 @@
 #include <asm/termbits.h>
 #include <sys/ioctl.h>
 
-int tvs_set_custom_baud(int fd, unsigned int rate);
-int tvs_get_speeds2(int fd, unsigned int *ispeed, unsigned int *ospeed,
-		    unsigned int *cbaud);
+#include "ttyvs_termios2.h"
 
 int tvs_set_custom_baud(int fd, unsigned int rate)
 {

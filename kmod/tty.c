@@ -645,7 +645,15 @@ static int ttyvs_activate(struct tty_port *port, struct tty_struct *tty)
 			return -ENOMEM;
 	}
 
+	/*
+	 * A receiver that was off hears nothing from before: drop what a
+	 * hung-up predecessor left in the flip buffer (a close after hangup
+	 * does not flush it).
+	 */
+	tty_ldisc_flush(tty);
 	ttyvs_lines_update(p, ttyvs_set_open, tty);
+	/* Room again: a writer starved by that stale data may go on. */
+	ttyvs_tx_resume(p->peer);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ packages=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio xz-utils kmod
 	gcc make pkg-config libnl-3-dev libnl-genl-3-dev
-	sparse codespell dkms socat python3-serial
+	sparse codespell dkms socat python3-serial python3-yaml
 )
 
 if [ "${1:-}" = --list ]; then

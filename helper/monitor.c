@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ttyvsctl monitor: one line per event from the "events" group until
+ * SIGINT or SIGTERM. poll() on the nonblocking event socket and a
+ * signalfd; no threads, no blocking reads.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "nl.h"
+#include "print.h"
+
+const char monitor_detail[] =
+	"  One line per event: pair-new, pair-del, pair-change (pair attributes)\n"
+	"  and port-open, port-close, port-termios, port-lines, port-break (port\n"
+	"  state when the event was sent; port events are coalesced, at most one\n"
+	"  of each kind per port per 10 ms, the last carrying the final state).\n"
+	"  With -j, one JSON object per line: {\"event\": ..., \"pair\"|\"port\": {...}}.\n"
+	"  Runs until SIGINT (Ctrl-C) or SIGTERM; exit status 0.\n";
+
+static void on_event(const struct event *ev, void *arg)
+{
+	(void)arg;
+	if (opt_json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_event(&j, ev);
+		putchar('\n');
+	} else {
+		print_event(stdout, ev);
+	}
+	fflush(stdout);
+}
+
+int monitor_main(int argc, char **argv)
+{
+	struct pollfd pfd[2];
+	sigset_t mask, old;
+	struct nlc *c;
+	int sfd, err;
+
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, PROG ": monitor takes no arguments\n");
+		return CMD_USAGE;
+	}
+	err = nlc_events_open(&c);
+	if (err)
+		return err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		err = -errno;
+		fprintf(stderr, PROG ": monitor: signalfd: %s\n", strerror(-err));
+		nlc_close(c);
+		return err;
+	}
+	pfd[0] = (struct pollfd){ .fd = nlc_fd(c), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			fprintf(stderr, PROG ": monitor: poll: %s\n", strerror(-err));
+			break;
+		}
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				err = 0;
+				break;
+			}
+		}
+		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			/* POLLERR also signals an overrun: let the read report it. */
+			if (!(pfd[0].revents & (POLLIN | POLLERR))) {
+				fprintf(stderr, PROG ": monitor: event socket closed\n");
+				err = -EPIPE;
+				break;
+			}
+		}
+		if (pfd[0].revents) {
+			err = nlc_events_read(c, on_event, NULL);
+			if (err == -ENOBUFS) {
+				fprintf(stderr, PROG ": monitor: events were lost (receive buffer overrun)\n");
+				err = 0;
+			} else if (err) {
+				fprintf(stderr, PROG ": monitor: %s\n", strerror(-err));
+				break;
+			}
+		}
+	}
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	nlc_close(c);
+	return err;
+}

@@ -27,7 +27,7 @@ KVER := $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 KERNEL ?= 6.1
 
-CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ttyvs
+CACHE ?= $(or $(XDG_CACHE_HOME),$(or $(HOME),/root)/.cache)/ttyvs
 LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 
 # The test kernel (evaluated only by the targets that use it).

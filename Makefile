@@ -153,7 +153,8 @@ w1:
 # --- install (DKMS) ----------------------------------------------------------
 
 # dkms.conf carries PACKAGE_VERSION="@VERSION@"; dkms-src substitutes VERSION.
-install: install-check dkms-src
+install: install-check
+	$(MAKE) --no-print-directory dkms-src
 	dkms remove -m ttyvs -v $(VERSION) --all >/dev/null 2>&1 || true
 	dkms add -m ttyvs -v $(VERSION)
 	dkms build -m ttyvs -v $(VERSION)

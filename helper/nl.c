@@ -37,6 +37,8 @@ struct nlc_status {
 	int parse_err;			/* 0 or -errno from a reply parser */
 	char msg[256];			/* extack message, "" if none */
 	int miss_type;			/* missing attribute, -1 if none */
+	int offs;			/* offset of the rejected attribute, -1 if none */
+	char policy[64];		/* what the policy allows, "" if not said */
 	int (*parse)(struct nl_msg *msg, void *arg);
 	void *arg;
 };
@@ -106,6 +108,8 @@ static const char *const attr_names[TTYVS_A_MAX + 1] = {
 	[TTYVS_A_PORT_TX_QUEUED] = "port-tx-queued",
 	[TTYVS_A_PAD] = "pad",
 };
+
+static const char *const wire_line_names[WIRE_NLINES] = { "cts", "dsr", "dcd", "ri" };
 
 /* ---- socket setup ---------------------------------------------------- */
 
@@ -221,8 +225,43 @@ void nlc_describe(struct nlc *c, const char *op, const char *obj_fmt, ...)
 /* ---- errors --------------------------------------------------------------- */
 
 /* One line: what failed, in plain words, then the kernel's extack message. */
-static void nlc_report(const struct nlc *c, const struct nlc_status *st)
+/* Names the attribute at offset offs of the request m ("pair-wiring-a.dsr"). */
+static bool attr_at(struct nl_msg *m, int offs, char *buf, size_t len)
 {
+	struct nlmsghdr *nlh = nlmsg_hdr(m);
+	struct nlattr *a, *n;
+	int rem, nrem;
+
+	if (offs <= 0 || (size_t)offs >= nlh->nlmsg_len)
+		return false;
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		int type = nla_type(a);
+		const char *name = type <= TTYVS_A_MAX && attr_names[type] ? attr_names[type] : "?";
+		int at = (int)((char *)a - (char *)nlh);
+
+		if (at == offs) {
+			snprintf(buf, len, "%s", name);
+			return true;
+		}
+		if (offs < at || offs >= at + (int)a->nla_len || !(a->nla_type & NLA_F_NESTED))
+			continue;
+		nla_for_each_nested(n, a, nrem) {
+			if ((char *)n - (char *)nlh == offs) {
+				snprintf(buf, len, "%s.%s", name,
+					 nla_type(n) >= 1 && nla_type(n) <= WIRE_NLINES ?
+					 wire_line_names[nla_type(n) - 1] : "?");
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void nlc_report(const struct nlc *c, const struct nlc_status *st, struct nl_msg *req)
+{
+	char attr[64];
+
 	const char *op = c->op ? c->op : "request";
 	const char *obj = c->obj[0] ? c->obj : "the object";
 	int e = -st->err;
@@ -243,6 +282,9 @@ static void nlc_report(const struct nlc *c, const struct nlc_status *st)
 		fprintf(stderr, "%s: %s is in use (a port is open)%s", op, obj,
 			!strcmp(op, "pair del") ? "; add \"force\" to hang it up" : "");
 		break;
+	case ERANGE:
+		fprintf(stderr, "%s: value out of range", op);
+		break;
 	case ENOSPC:
 		fprintf(stderr, "%s: no room for another pair (max_pairs reached)", op);
 		break;
@@ -252,6 +294,10 @@ static void nlc_report(const struct nlc *c, const struct nlc_status *st)
 	}
 	if (st->msg[0])
 		fprintf(stderr, ": kernel says: %s", st->msg);
+	if (st->offs >= 0 && attr_at(req, st->offs, attr, sizeof(attr)))
+		fprintf(stderr, " (attribute %s%s%s)", attr, st->policy[0] ? ", " : "", st->policy);
+	else if (st->policy[0])
+		fprintf(stderr, " (%s)", st->policy);
 	if (st->miss_type >= 0)
 		fprintf(stderr, " (missing attribute %s)",
 			st->miss_type <= TTYVS_A_MAX && attr_names[st->miss_type] ?
@@ -260,6 +306,32 @@ static void nlc_report(const struct nlc *c, const struct nlc_status *st)
 }
 
 /* ---- send and wait -------------------------------------------------------- */
+
+static uint64_t get_uint(const struct nlattr *a)
+{
+	return nla_len(a) >= 8 ? nla_get_u64((struct nlattr *)a) :
+	       nla_len(a) >= 4 ? nla_get_u32((struct nlattr *)a) : 0;
+}
+
+/* NLMSGERR_ATTR_POLICY: the range or length the attribute must have. */
+static void policy_str(struct nlattr *nest, char *buf, size_t len)
+{
+	struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX + 1];
+
+	buf[0] = '\0';
+	if (nla_parse_nested(tb, NL_POLICY_TYPE_ATTR_MAX, nest, NULL) < 0)
+		return;
+	if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] && tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U])
+		snprintf(buf, len, "valid range %llu..%llu",
+			 (unsigned long long)get_uint(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]),
+			 (unsigned long long)get_uint(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]));
+	else if (tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH])
+		snprintf(buf, len, "max length %llu",
+			 (unsigned long long)get_uint(tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH]));
+	else if (tb[NL_POLICY_TYPE_ATTR_MASK])
+		snprintf(buf, len, "valid bits 0x%llx",
+			 (unsigned long long)get_uint(tb[NL_POLICY_TYPE_ATTR_MASK]));
+}
 
 static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
@@ -285,6 +357,10 @@ static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		nla_strlcpy(st->msg, tb[NLMSGERR_ATTR_MSG], sizeof(st->msg));
 	if (tb[NLMSGERR_ATTR_MISS_TYPE] && nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4)
 		st->miss_type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) >= 4)
+		st->offs = (int)nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	if (tb[NLMSGERR_ATTR_POLICY])
+		policy_str(tb[NLMSGERR_ATTR_POLICY], st->policy, sizeof(st->policy));
 	return NL_STOP;
 }
 
@@ -349,7 +425,7 @@ static struct nl_msg *nlc_msg(const struct nlc *c, uint8_t cmd, int flags)
 static int nlc_transact(struct nlc *c, struct nl_msg *m,
 			int (*parse)(struct nl_msg *msg, void *arg), void *arg)
 {
-	struct nlc_status st = { .miss_type = -1, .parse = parse, .arg = arg };
+	struct nlc_status st = { .miss_type = -1, .offs = -1, .parse = parse, .arg = arg };
 	struct nl_cb *cb;
 	int err;
 
@@ -364,8 +440,8 @@ static int nlc_transact(struct nlc *c, struct nl_msg *m,
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &st);
 
 	err = nl_send_auto(c->sk, m);
-	nlmsg_free(m);
 	if (err < 0) {
+		nlmsg_free(m);
 		nl_cb_put(cb);
 		fprintf(stderr, PROG ": %s: cannot send: %s\n", c->op ? c->op : "request",
 			nl_geterror(err));
@@ -374,6 +450,7 @@ static int nlc_transact(struct nlc *c, struct nl_msg *m,
 	while (!st.done) {
 		err = nl_recvmsgs(c->sk, cb);
 		if (err < 0 && !st.done) {
+			nlmsg_free(m);
 			nl_cb_put(cb);
 			if (err == -NLE_DUMP_INTR)
 				return -EINTR;
@@ -383,10 +460,11 @@ static int nlc_transact(struct nlc *c, struct nl_msg *m,
 		}
 	}
 	nl_cb_put(cb);
-	if (st.err) {
-		nlc_report(c, &st);
+	if (st.err)
+		nlc_report(c, &st, m);
+	nlmsg_free(m);
+	if (st.err)
 		return st.err;
-	}
 	if (st.parse_err) {
 		fprintf(stderr, PROG ": %s: malformed reply from the kernel\n",
 			c->op ? c->op : "request");

@@ -8,6 +8,7 @@
  * Talks raw generic netlink (ttyvs_nl.c). Needs root; the module must be
  * loaded with its defaults (pairs=2, max_pairs=1024), as run_tests.sh does.
  * Each test skips when the "ttyvs" family is not registered.
+ * TTYVS_NL_ONLY="test1 test2" runs only the tests named.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,9 +49,13 @@ FIXTURE(nl) {
 
 FIXTURE_SETUP(nl)
 {
+	const char *only = getenv("TTYVS_NL_ONLY");
 	int r;
 
 	self->nids = 0;
+	/* TTYVS_NL_ONLY="name1 name2": run just these (6.1's harness has no -t) */
+	if (only && *only && !strstr(only, _metadata->name))
+		TVS_SKIP_SETUP("not in TTYVS_NL_ONLY");
 	r = tnl_open(&self->nl);
 	if (r == -ENOENT) {
 		tnl_close(&self->nl);
@@ -348,6 +353,7 @@ TEST_F(nl, names)
 	};
 	static const char *const bad[] = {
 		"", "a b", "a/b", "x:y", "tab\t", "caf\xc3\xa9", "new\nline", "../up",
+		"\xc0\xc9\xd0",	/* Latin-1 letters: not [A-Za-z] */
 		"abcdefghijklmnopqrstuvwxyz0123456",	/* 33 */
 	};
 	struct tnl_pair_cfg c;
@@ -575,7 +581,6 @@ TEST_F_TIMEOUT(nl, busy_and_force, 60)
 
 		EXPECT_FALSE(bi->done) TH_LOG("%s returned early: %zd (%s)", what[i], bi->ret, strerror(bi->err));
 	}
-	EXPECT_GT(b[0].total, 0);
 
 	EXPECT_EQ(-EBUSY, tnl_pair_del(&self->nl, id, NULL, false, &e));
 	t_del = tvs_now();
@@ -617,10 +622,14 @@ TEST_F_TIMEOUT(nl, busy_and_force, 60)
 	close(fa);
 	close(fa2);
 	close(fb);
-	/* the id is reusable */
+	/* the id is reusable once the hung-up fds are closed */
 	tnl_cfg_init(&c);
 	c.id = id;
-	EXPECT_EQ(0, new_pair(self, &c, &p, &e)) TH_LOG("re-create id %d: %s", id, e.msg);
+	t_del = tvs_now();
+	while (new_pair(self, &c, &p, &e) == -EEXIST && tvs_now() - t_del < 3)
+		tvs_msleep(20);
+	EXPECT_EQ(0, e.err) TH_LOG("re-create id %d 3 s after the last close: %s (%s)", id,
+				   strerror(-e.err), e.msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1024,7 +1033,9 @@ TEST_F_TIMEOUT(nl, buf_size, 60)
 		TH_LOG("buf-size %ld: writer accepted %ld bytes before EAGAIN (buf + %ld)",
 		       sizes[i], got[i], got[i] - sizes[i]);
 		EXPECT_GE(got[i], sizes[i]);
-		EXPECT_LE(got[i], sizes[i] + 4096 + 4096);
+		/* buf-size + n_tty's 4 KiB, + one flip buffer chunk of slack */
+		EXPECT_LE(got[i], sizes[i] + 4096 + 2048)
+			TH_LOG("a stalled reader buffers %ld bytes with buf-size %ld", got[i], sizes[i]);
 		close(fa);
 		close(fb);
 	}

@@ -147,6 +147,12 @@ static int cmd_run(const struct cmd *table, const char *prefix, int argc, char *
 	}
 	ret = c->fn(argc - 1, argv + 1);
 	if (ret == CMD_USAGE) {
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+				fprintf(stderr, PROG ": options such as %s go before the command\n",
+					argv[i]);
+				break;
+			}
 		fprintf(stderr, "Usage:\n");
 		cmd_usage(stderr, c, prefix, false);
 	}

@@ -20,7 +20,8 @@ const char monitor_detail[] =
 	"  state when the event was sent; port events are coalesced, at most one\n"
 	"  of each kind per port per 10 ms, the last carrying the final state).\n"
 	"  With -j, one JSON object per line: {\"event\": ..., \"pair\"|\"port\": {...}}.\n"
-	"  Runs until SIGINT (Ctrl-C) or SIGTERM; exit status 0.\n";
+	"  Runs until SIGINT (Ctrl-C) or SIGTERM (exit status 0), or until the\n"
+	"  module is unloaded (exit status 3).\n";
 
 static void on_event(const struct event *ev, void *arg)
 {
@@ -95,6 +96,9 @@ int monitor_main(int argc, char **argv)
 			if (err == -ENOBUFS) {
 				fprintf(stderr, PROG ": monitor: events were lost (receive buffer overrun)\n");
 				err = 0;
+			} else if (err == -EPROTONOSUPPORT) {
+				fprintf(stderr, PROG ": monitor: the ttyvs module was unloaded\n");
+				break;
 			} else if (err) {
 				fprintf(stderr, PROG ": monitor: %s\n", strerror(-err));
 				break;

@@ -181,19 +181,25 @@ int nlc_events_open(struct nlc **out)
 		nlc_close(c);
 		return grp == -NLE_OBJ_NOTFOUND ? -EPROTONOSUPPORT : nle_to_errno(grp);
 	}
+	err = nl_socket_add_membership(c->sk, grp);
+	if (err < 0)
+		goto fail;
+	/* nlctrl's notifications tell when the family goes away (rmmod). */
+	grp = genl_ctrl_resolve_grp(c->sk, "nlctrl", "notify");
+	if (grp >= 0)
+		nl_socket_add_membership(c->sk, grp);	/* optional */
 	nl_socket_disable_seq_check(c->sk);
 	/* A burst of events must not overrun the default receive buffer. */
 	nl_socket_set_buffer_size(c->sk, 1 << 20, 0);
-	err = nl_socket_add_membership(c->sk, grp);
-	if (!err)
-		err = nl_socket_set_nonblocking(c->sk);
-	if (err < 0) {
-		fprintf(stderr, PROG ": cannot subscribe to ttyvs events: %s\n", nl_geterror(err));
-		nlc_close(c);
-		return nle_to_errno(err);
-	}
+	err = nl_socket_set_nonblocking(c->sk);
+	if (err < 0)
+		goto fail;
 	*out = c;
 	return 0;
+fail:
+	fprintf(stderr, PROG ": cannot subscribe to ttyvs events: %s\n", nl_geterror(err));
+	nlc_close(c);
+	return nle_to_errno(err);
 }
 
 void nlc_close(struct nlc *c)
@@ -874,8 +880,26 @@ int nlc_port_get(struct nlc *c, const char *name, uint32_t index, struct port_in
 struct ev_ctx {
 	void (*fn)(const struct event *ev, void *arg);
 	void *arg;
+	int family;
 	unsigned int seen;
+	bool gone;			/* the family was unregistered */
 };
+
+static int ctrl_event(struct nl_msg *msg, struct ev_ctx *ctx)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if (gh->cmd != CTRL_CMD_DELFAMILY ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_ID] || nla_len(tb[CTRL_ATTR_FAMILY_ID]) < 2)
+		return NL_SKIP;
+	if (nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]) == ctx->family) {
+		ctx->gone = true;
+		return NL_STOP;
+	}
+	return NL_SKIP;
+}
 
 static int cb_event(struct nl_msg *msg, void *arg)
 {
@@ -885,6 +909,10 @@ static int cb_event(struct nl_msg *msg, void *arg)
 	int err;
 
 	ctx->seen++;
+	if (nlmsg_hdr(msg)->nlmsg_type == GENL_ID_CTRL)
+		return ctrl_event(msg, ctx);
+	if (nlmsg_hdr(msg)->nlmsg_type != ctx->family)
+		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	ev.cmd = gh->cmd;
 	switch (gh->cmd) {
@@ -914,13 +942,15 @@ static int cb_event(struct nl_msg *msg, void *arg)
 
 int nlc_events_read(struct nlc *c, void (*fn)(const struct event *ev, void *arg), void *arg)
 {
-	struct ev_ctx ctx = { .fn = fn, .arg = arg };
+	struct ev_ctx ctx = { .fn = fn, .arg = arg, .family = c->family };
 
 	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, cb_event, &ctx);
 	for (int i = 0; i < 64; i++) {
 		unsigned int before = ctx.seen;
 		int err = nl_recvmsgs_default(c->sk);
 
+		if (ctx.gone)
+			return -EPROTONOSUPPORT;
 		if (err == -NLE_AGAIN)
 			return 0;
 		/* recvmsg() ENOBUFS: the socket overran and events were dropped. */

@@ -149,8 +149,12 @@ PY
 run "$C" port show "/dev/$pa"
 check "port show /dev/ttyVSn: termios summary, lines, counters" '[ $rc = 0 ] && out_has "^$pa: pair $id name tvs_a end a open 0" &&
 	out_has "termios 115200 8N1 crtscts" && out_has "lines out - | in " && out_has "counters rx 0 tx 0"'
+ln -s "/dev/$pa" "$tmp/link-a"
+run "$C" port show "$tmp/link-a"
+run2=$rc
+grep -q "^$pa: " "$tmp/out" || run2=99
 run "$C" -j port show "${pa#ttyVS}"
-check "-j port show N is JSON" '[ $rc = 0 ] && json "d[\"name\"] == \"$pa\" and d[\"pair_name\"] == \"tvs_a\" and d[\"termios\"][\"baud\"] == 115200 and d[\"termios\"][\"crtscts\"] is True"'
+check "-j port show N is JSON; port show LINK follows the link" '[ $run2 = 0 ] && [ $rc = 0 ] && json "d[\"name\"] == \"$pa\" and d[\"pair_name\"] == \"tvs_a\" and d[\"termios\"][\"baud\"] == 115200 and d[\"termios\"][\"crtscts\"] is True"'
 
 # 14: port list (dump) has every port of every pair
 run "$C" -j pair list
@@ -187,7 +191,7 @@ a[4] = a[5] = termios.B57600
 termios.tcsetattr(fd, termios.TCSANOW, a)
 time.sleep(0.05)
 fcntl.ioctl(fd, termios.TIOCMBIC, struct.pack('i', termios.TIOCM_RTS))
-time.sleep(0.05)
+time.sleep(0.2)
 termios.tcsendbreak(fd, 0)
 time.sleep(0.05)
 os.close(fd)

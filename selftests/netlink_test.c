@@ -174,6 +174,24 @@ static int wait_event(struct tnl *n, uint8_t cmd, int64_t pair_id,
 		      int64_t port_idx, int timeout_ms, struct tnl_pair *pair,
 		      struct tnl_port *port);
 
+/* A name for the log, control and non-ASCII bytes as \xNN. */
+static const char *esc(const char *s)
+{
+	static char buf[4 * 64 + 1];
+	size_t o = 0;
+
+	for (; *s && o + 5 < sizeof(buf); s++) {
+		unsigned char c = *s;
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /* ------------------------------------------------------------------ */
 
 TEST_F(nl, family_and_default_pairs)
@@ -406,8 +424,8 @@ TEST_F(nl, names)
 		e.err = 0;
 		new_pair(self, &c, NULL, &e);
 		EXPECT_TRUE(e.err == -EINVAL || e.err == -ERANGE)
-			TH_LOG("bad name \"%s\": got %d (%s), want -EINVAL", bad[i], e.err, strerror(-e.err));
-		EXPECT_TRUE(e.has_msg && e.msg[0]) TH_LOG("bad name \"%s\": no extack message", bad[i]);
+			TH_LOG("bad name \"%s\": got %d (%s), want -EINVAL", esc(bad[i]), e.err, strerror(-e.err));
+		EXPECT_TRUE(e.has_msg && e.msg[0]) TH_LOG("bad name \"%s\": no extack message", esc(bad[i]));
 	}
 	/* delete by name; the name is free again */
 	ASSERT_EQ(0, tnl_pair_del(&self->nl, -1, "lab-1", false, &e)) TH_LOG("%s", e.msg);

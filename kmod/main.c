@@ -29,6 +29,7 @@ struct tty_driver *ttyvs_driver;
 
 static int __init ttyvs_init(void)
 {
+	struct ttyvs_pair_config cfg;
 	struct tty_driver *driver;
 	unsigned int i;
 	int ret;
@@ -68,8 +69,16 @@ static int __init ttyvs_init(void)
 	ttyvs_driver = driver;
 	ttyvs_client_ops_init();
 
+	ret = ttyvs_nl_init();
+	if (ret)
+		goto err_unregister_driver;
+
+	ttyvs_pair_config_init(&cfg);
 	for (i = 0; i < pairs; i++) {
-		struct ttyvs_pair *pair = ttyvs_pair_create(i);
+		struct ttyvs_pair *pair;
+
+		cfg.id = i;
+		pair = ttyvs_pair_create(&cfg);
 
 		if (IS_ERR(pair)) {
 			ret = PTR_ERR(pair);
@@ -83,8 +92,10 @@ static int __init ttyvs_init(void)
 	return 0;
 
 err_destroy:
+	ttyvs_nl_exit();
 	ttyvs_pair_destroy_all();
 	ttyvs_pairs_exit();
+err_unregister_driver:
 	tty_unregister_driver(driver);
 err_put_driver:
 	tty_driver_kref_put(driver);
@@ -93,6 +104,8 @@ err_put_driver:
 
 static void __exit ttyvs_exit(void)
 {
+	/* No new requests first, then no pairs, then no devices. */
+	ttyvs_nl_exit();
 	ttyvs_pair_destroy_all();
 	ttyvs_pairs_exit();
 	tty_unregister_driver(ttyvs_driver);

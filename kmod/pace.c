@@ -59,8 +59,8 @@ bool ttyvs_pace_active(const struct ttyvs_port *p)
 	if (!p->txq)
 		return false;
 	/* Keep order: drain what was queued even if emulation was turned off. */
-	return READ_ONCE(ttyvs_emulate_baud) || p->pacing ||
-	       ttyvs_txq_cnt(p);
+	return READ_ONCE(ttyvs_emulate_baud) || p->pair->emulate_baud ||
+	       p->pacing || ttyvs_txq_cnt(p);
 }
 
 unsigned int ttyvs_pace_queued(const struct ttyvs_port *p)
@@ -123,6 +123,7 @@ static unsigned int ttyvs_pace_deliver(struct ttyvs_port *p, unsigned int n)
 
 	p->icount.tx += done;
 	if (peer->open) {
+		peer->rx_inflight += done;
 		peer->icount.rx += done;
 		if (done)
 			tty_flip_buffer_push(&peer->port);
@@ -160,7 +161,7 @@ static enum hrtimer_restart ttyvs_pace_tick(struct hrtimer *timer)
 	due = div64_u64(ktime_to_ns(ktime_sub(now, p->next_tx)), p->char_ns) + 1;
 	n = min_t(u64, due, queued);
 	if (peer->open) {
-		n = min(n, tty_buffer_space_avail(&peer->port));
+		n = min(n, ttyvs_rx_room(peer));
 		if (!n) {
 			/* Receiver full: its line discipline restarts us. */
 			set_bit(TTYVS_TX_STARVED, &p->flags);

@@ -4,9 +4,10 @@
  * modem control, flow control and break.
  *
  * Data written on one end goes straight into the peer's flip buffer, as on
- * a pty. The flip buffer is bounded (TTYVS_RX_BUF_SIZE) and write_room()
- * reports its free space, so a writer to a stalled reader blocks instead of
- * losing data; it is woken when the peer's line discipline consumes input.
+ * a pty. We count what sits there unconsumed (rx_inflight) and bound it by
+ * the pair's buf_size; write_room() reports the rest, so a writer to a
+ * stalled reader blocks instead of losing data, and is woken when the
+ * peer's line discipline consumes input.
  */
 #include <linux/sched/signal.h>
 #include <linux/serial.h>
@@ -71,6 +72,7 @@ static void ttyvs_send_char_locked(struct ttyvs_port *p, u8 ch, u8 flag)
 		peer->icount.buf_overrun++;
 		return;
 	}
+	peer->rx_inflight++;
 	if (data)
 		peer->icount.rx++;
 	tty_flip_buffer_push(&peer->port);
@@ -96,20 +98,36 @@ static void ttyvs_lines_update(struct ttyvs_port *p,
 /* ------------------------------------------------------------------ */
 /* Receive side: wake the peer's writer when our line discipline eats. */
 
+/**
+ * ttyvs_rx_room - how much more a port's input may take
+ * @p: the receiving port; caller holds the pair lock
+ */
+unsigned int ttyvs_rx_room(const struct ttyvs_port *p)
+{
+	unsigned int size = p->pair->buf_size;
+
+	return p->rx_inflight < size ? size - p->rx_inflight : 0;
+}
+
 static TTYVS_RECV_RET ttyvs_receive_buf(struct tty_port *port,
 					const TTYVS_RECV_CHAR *cp,
 					const TTYVS_RECV_CHAR *fp, size_t count)
 {
-	struct ttyvs_port *writer = to_ttyvs_port(port)->peer;
+	struct ttyvs_port *p = to_ttyvs_port(port);
+	struct ttyvs_port *writer = p->peer;
+	unsigned long flags;
 	TTYVS_RECV_RET n;
 
 	n = tty_port_default_client_ops.receive_buf(port, cp, fp, count);
-	/*
-	 * Pairs with the barrier after setting TTYVS_TX_STARVED in the
-	 * writer: either it sees the space, or we see the flag.
-	 */
-	smp_mb__before_atomic();
-	if (n && test_and_clear_bit(TTYVS_TX_STARVED, &writer->flags))
+	if (!n)
+		return 0;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	p->rx_inflight -= min_t(unsigned int, n, p->rx_inflight);
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+
+	/* The lock orders the room we freed before the writer's flag. */
+	if (test_and_clear_bit(TTYVS_TX_STARVED, &writer->flags))
 		ttyvs_tx_resume(writer);
 	return n;
 }
@@ -133,11 +151,10 @@ void ttyvs_port_init_ops(struct ttyvs_port *p)
 	p->port.client_ops = &ttyvs_client_ops;
 }
 
+/* Caller holds the pair lock, which orders this against the consumer. */
 static void ttyvs_mark_starved(struct ttyvs_port *p)
 {
 	set_bit(TTYVS_TX_STARVED, &p->flags);
-	/* Order the flag before re-reading the peer's buffer space. */
-	smp_mb__after_atomic();
 }
 
 /* ------------------------------------------------------------------ */
@@ -206,9 +223,10 @@ static unsigned int ttyvs_write_direct(struct ttyvs_port *p, const u8 *buf,
 		return count;
 	}
 
-	room = tty_buffer_space_avail(&peer->port);
+	room = ttyvs_rx_room(peer);
 	n = tty_insert_flip_string(&peer->port, buf, min(count, room));
 	if (n) {
+		peer->rx_inflight += n;
 		p->icount.tx += n;
 		peer->icount.rx += n;
 		tty_flip_buffer_push(&peer->port);
@@ -256,9 +274,9 @@ static unsigned int ttyvs_write_room(struct tty_struct *tty)
 	else if (!ttyvs_tx_allowed(p))
 		room = 0;
 	else if (!p->peer->open)
-		room = TTYVS_RX_BUF_SIZE;
+		room = p->pair->buf_size;
 	else
-		room = tty_buffer_space_avail(&p->peer->port);
+		room = ttyvs_rx_room(p->peer);
 	if (!room)
 		ttyvs_mark_starved(p);
 	spin_unlock_irqrestore(&pair->lock, flags);
@@ -375,6 +393,7 @@ static void ttyvs_apply_termios(struct ttyvs_port *p, void *arg)
 	struct tty_struct *tty = t->tty;
 	const struct ktermios *old = t->old;
 
+	p->termios = tty->termios;
 	p->crtscts = C_CRTSCTS(tty);
 	p->ignbrk = I_IGNBRK(tty);
 	ttyvs_pace_set_termios(p, tty);
@@ -395,6 +414,7 @@ static void ttyvs_set_termios(struct tty_struct *tty,
 	struct ttyvs_termios_arg t = { .tty = tty, .old = old };
 
 	ttyvs_lines_update(p, ttyvs_apply_termios, &t);
+	ttyvs_port_event(p, TTYVS_EV_TERMIOS);
 	/* CRTSCTS may have been cleared under a blocked writer. */
 	ttyvs_tx_resume(p);
 }
@@ -446,6 +466,7 @@ static int ttyvs_break_ctl(struct tty_struct *tty, int state)
 	struct ttyvs_port *p = tty->driver_data;
 	struct ttyvs_port *peer = p->peer;
 	unsigned long flags;
+	bool sent = false;
 
 	spin_lock_irqsave(&p->pair->lock, flags);
 	/* The peer sees one break per assertion, unless it ignores breaks. */
@@ -454,9 +475,13 @@ static int ttyvs_break_ctl(struct tty_struct *tty, int state)
 			peer->icount.brk++;
 		if (!peer->ignbrk)
 			ttyvs_send_char_locked(p, 0, TTY_BREAK);
+		sent = true;
 	}
 	p->break_on = state;
 	spin_unlock_irqrestore(&p->pair->lock, flags);
+
+	if (sent)
+		ttyvs_port_event(p, TTYVS_EV_BREAK);
 	return 0;
 }
 
@@ -525,6 +550,21 @@ static int ttyvs_wait_msr(struct ttyvs_port *p, unsigned long mask)
 	return 0;
 }
 
+/*
+ * TCIFLUSH: the core has just emptied our flip buffer without the line
+ * discipline seeing it, so nothing is in flight any more and the peer's
+ * writer may go on. The ldisc still gets the ioctl afterwards.
+ */
+static void ttyvs_input_flushed(struct ttyvs_port *p)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	p->rx_inflight = 0;
+	spin_unlock_irqrestore(&p->pair->lock, flags);
+	ttyvs_tx_resume(p->peer);
+}
+
 static int ttyvs_ioctl(struct tty_struct *tty, unsigned int cmd,
 		       unsigned long arg)
 {
@@ -533,6 +573,10 @@ static int ttyvs_ioctl(struct tty_struct *tty, unsigned int cmd,
 	switch (cmd) {
 	case TIOCMIWAIT:
 		return ttyvs_wait_msr(p, arg);
+	case TCFLSH:
+		if (arg == TCIFLUSH || arg == TCIOFLUSH)
+			ttyvs_input_flushed(p);
+		break;
 	}
 	return -ENOIOCTLCMD;
 }
@@ -623,8 +667,11 @@ static void ttyvs_set_open(struct ttyvs_port *p, void *arg)
 
 	p->open = !!tty;
 	p->throttled = false;
+	/* Whatever was in the flip buffer has been flushed. */
+	p->rx_inflight = 0;
 	p->break_on = false;
 	if (tty) {
+		p->termios = tty->termios;
 		p->stopped = tty->flow.stopped;
 		p->crtscts = C_CRTSCTS(tty);
 		p->ignbrk = I_IGNBRK(tty);
@@ -652,6 +699,7 @@ static int ttyvs_activate(struct tty_port *port, struct tty_struct *tty)
 	 */
 	tty_ldisc_flush(tty);
 	ttyvs_lines_update(p, ttyvs_set_open, tty);
+	ttyvs_port_event(p, TTYVS_EV_OPEN);
 	/* Room again: a writer starved by that stale data may go on. */
 	ttyvs_tx_resume(p->peer);
 	return 0;
@@ -663,6 +711,7 @@ static void ttyvs_shutdown(struct tty_port *port)
 	struct ttyvs_port *p = to_ttyvs_port(port);
 
 	ttyvs_lines_update(p, ttyvs_set_open, NULL);
+	ttyvs_port_event(p, TTYVS_EV_CLOSE);
 	ttyvs_pace_stop(p);
 	/* The peer's writes now fall off the cable instead of waiting. */
 	ttyvs_tx_resume(p->peer);
@@ -695,6 +744,7 @@ static void ttyvs_destruct(struct tty_port *port)
 	struct ttyvs_port *p = to_ttyvs_port(port);
 
 	hrtimer_cancel(&p->pace_timer);
+	ttyvs_port_events_stop(p);
 	kfree(p->txq);
 	ttyvs_pair_put(p->pair);
 }

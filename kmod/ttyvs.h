@@ -20,29 +20,19 @@
 #include <linux/spinlock.h>
 #include <linux/tty.h>
 #include <linux/tty_port.h>
+#include <linux/workqueue.h>
+
+#include <linux/ttyvs.h>
 
 #define TTYVS_NAME		"ttyVS"
 #define TTYVS_PORTS_PER_PAIR	2
 #define TTYVS_MAX_PAIRS_LIMIT	32768
-/* Bytes a port's receive flip buffer may hold before writers block. */
-#define TTYVS_RX_BUF_SIZE	8192
 /* Transmit queue of the baud-rate emulation (power of two). */
 #define TTYVS_TXQ_SIZE		4096
 
 /* Modem outputs a user may drive, and the inputs wiring produces. */
 #define TTYVS_MCTRL_OUT		(TIOCM_DTR | TIOCM_RTS | TIOCM_OUT1 | TIOCM_OUT2)
 #define TTYVS_MCTRL_IN		(TIOCM_CTS | TIOCM_DSR | TIOCM_CD | TIOCM_RI)
-
-/* What drives one modem input of a port. */
-enum ttyvs_wire_src {
-	TTYVS_SRC_OFF,		/* always low */
-	TTYVS_SRC_ON,		/* always high */
-	TTYVS_SRC_RTS,		/* the peer's RTS */
-	TTYVS_SRC_DTR,		/* the peer's DTR */
-	TTYVS_SRC_OUT1,		/* the peer's OUT1 */
-	TTYVS_SRC_OUT2,		/* the peer's OUT2 */
-	TTYVS_SRC_OPEN,		/* the peer is open */
-};
 
 /* Modem inputs, in the order of ttyvs_port::wire[]. */
 enum ttyvs_input {
@@ -53,15 +43,20 @@ enum ttyvs_input {
 	TTYVS_NR_INPUTS,
 };
 
-struct ttyvs_wire {
-	u8 src;			/* enum ttyvs_wire_src */
-	bool invert;
-};
-
 /* Bits of ttyvs_port::flags (atomic, no lock). */
 enum {
 	/* A write found no room: wake the writer when the peer consumes. */
 	TTYVS_TX_STARVED,
+};
+
+/* Port events waiting to be multicast (ttyvs_port::ntf_pending bits). */
+enum ttyvs_event {
+	TTYVS_EV_OPEN,
+	TTYVS_EV_TERMIOS,
+	TTYVS_EV_LINES,
+	TTYVS_EV_BREAK,
+	TTYVS_EV_CLOSE,
+	TTYVS_NR_EVENTS,
 };
 
 struct ttyvs_pair;
@@ -74,11 +69,16 @@ struct ttyvs_pair;
  * @index: tty index (minor offset) of this end
  * @flags: TTYVS_TX_STARVED
  * @pace_timer: baud-rate emulation clock, see pace.c
+ * @ntf_pending: enum ttyvs_event bits not yet sent (atomic)
+ * @ntf_work: sends them, at most once per TTYVS_NTF_INTERVAL
+ * @ntf_last: when @ntf_work last sent (jiffies)
  *
  * Fields below are guarded by &ttyvs_pair.lock.
  * @mctrl: outputs as set by the user (DTR, RTS, OUT1, OUT2)
  * @msr: current inputs (CTS, DSR, CD, RI), derived from @wire
+ * @lines: outputs and inputs as last reported (for change detection)
  * @wire: what drives each input
+ * @termios: copy of the tty's termios (the driver default until opened)
  * @open: the port is active (between activate and shutdown)
  * @throttled: the line discipline asked us to stop input
  * @stopped: output stopped by XOFF (mirror of tty->flow.stopped)
@@ -87,6 +87,7 @@ struct ttyvs_pair;
  * @break_on: a break condition is being sent
  * @icount: serial counters (TIOCGICOUNT)
  * @tx_discarded: bytes written while the peer was closed
+ * @rx_inflight: characters in our flip buffer not yet taken by the ldisc
  * @txq: baud-emulation transmit queue, @txq_head/@txq_tail index it
  * @pacing: @pace_timer is armed or running
  * @char_ns: time one character takes on the wire at this end's termios
@@ -99,10 +100,15 @@ struct ttyvs_port {
 	unsigned int index;
 	unsigned long flags;
 	struct hrtimer pace_timer;
+	unsigned long ntf_pending;
+	struct delayed_work ntf_work;
+	unsigned long ntf_last;
 
 	unsigned int mctrl;
 	unsigned int msr;
-	struct ttyvs_wire wire[TTYVS_NR_INPUTS];
+	unsigned int lines;
+	u8 wire[TTYVS_NR_INPUTS];
+	struct ktermios termios;
 	bool open;
 	bool throttled;
 	bool stopped;
@@ -111,6 +117,7 @@ struct ttyvs_port {
 	bool break_on;
 	struct async_icount icount;
 	u64 tx_discarded;
+	unsigned int rx_inflight;
 
 	u8 *txq;
 	unsigned int txq_head;
@@ -129,15 +136,37 @@ struct ttyvs_port {
  * @kref: one reference per port; the last one frees the pair
  * @id: pair number; the ports are tty indexes 2*id and 2*id+1
  * @dead: destroyed; no new opens. Written under ttyvs_pairs_lock and @lock.
- * @ports: the two ends, freed with the pair
+ * @name: optional unique name ("" if none), fixed at creation
+ * @nports: 2, or 1 for a loopback pair (one port wired to itself)
+ * @emulate_baud: pace this pair's output at the baud rate (under @lock)
+ * @buf_size: receive buffer of each end, bytes (under @lock)
+ * @ports: the ends, freed with the pair
  */
 struct ttyvs_pair {
 	spinlock_t lock;	/* guards both ports, see above */
 	struct kref kref;
 	u32 id;
 	bool dead;
+	char name[TTYVS_NAME_MAX + 1];
+	unsigned int nports;
+	bool emulate_baud;
+	unsigned int buf_size;
 	struct ttyvs_port *ports[TTYVS_PORTS_PER_PAIR];
 };
+
+/* Everything pair-new may ask for; see TTYVS_CMD_PAIR_NEW. */
+struct ttyvs_pair_config {
+	int id;				/* -1: lowest free */
+	const char *name;		/* NULL: unnamed */
+	bool loopback;
+	bool emulate_baud;
+	unsigned int buf_size;
+	u8 wire[TTYVS_PORTS_PER_PAIR][TTYVS_NR_INPUTS];
+};
+
+/* Ask for no change of a wiring input (ttyvs_pair_set_wiring()). */
+#define TTYVS_WIRE_KEEP		0xff
+#define TTYVS_NTF_INTERVAL	(HZ / 100)
 
 /* Transitions of the modem inputs, collected under the lock. */
 struct ttyvs_msr_delta {
@@ -149,11 +178,22 @@ extern struct tty_driver *ttyvs_driver;
 extern bool ttyvs_emulate_baud;
 
 /* pair.c */
-struct ttyvs_pair *ttyvs_pair_create(int id);
-int ttyvs_pair_destroy(struct ttyvs_pair *pair, bool force);
+extern const u8 ttyvs_null_modem[TTYVS_NR_INPUTS];
+void ttyvs_pair_config_init(struct ttyvs_pair_config *cfg);
+struct ttyvs_pair *ttyvs_pair_create(const struct ttyvs_pair_config *cfg);
+int ttyvs_pair_destroy(struct ttyvs_pair *pair, bool force,
+		       struct ttyvs_port **busy);
 void ttyvs_pair_destroy_all(void);
 struct ttyvs_port *ttyvs_port_get_by_index(unsigned int index);
+struct ttyvs_pair *ttyvs_pair_lookup(u32 id, const char *name);
+struct ttyvs_pair *ttyvs_pair_next(u32 *id);
 void ttyvs_pair_put(struct ttyvs_pair *pair);
+bool ttyvs_port_in_use(struct ttyvs_port *p);
+void ttyvs_pair_set_wiring(struct ttyvs_pair *pair,
+			   const u8 wire[][TTYVS_NR_INPUTS]);
+void ttyvs_pair_set_buf_size(struct ttyvs_pair *pair, unsigned int size);
+void ttyvs_pair_set_emulate_baud(struct ttyvs_pair *pair, bool on);
+bool ttyvs_name_valid(const char *name);
 unsigned int ttyvs_port_outputs(const struct ttyvs_port *p);
 void ttyvs_pair_rewire(struct ttyvs_pair *pair, struct ttyvs_msr_delta *d);
 void ttyvs_pair_msr_notify(struct ttyvs_pair *pair,
@@ -168,6 +208,15 @@ void ttyvs_client_ops_init(void);
 void ttyvs_port_init_ops(struct ttyvs_port *p);
 void ttyvs_tx_resume(struct ttyvs_port *p);
 bool ttyvs_tx_allowed(const struct ttyvs_port *p);
+unsigned int ttyvs_rx_room(const struct ttyvs_port *p);
+
+/* netlink.c */
+int ttyvs_nl_init(void);
+void ttyvs_nl_exit(void);
+void ttyvs_port_event(struct ttyvs_port *p, enum ttyvs_event ev);
+void ttyvs_port_events_init(struct ttyvs_port *p);
+void ttyvs_port_events_stop(struct ttyvs_port *p);
+void ttyvs_nl_pair_notify(struct ttyvs_pair *pair, u8 cmd);
 
 /* pace.c */
 void ttyvs_pace_init(struct ttyvs_port *p);

@@ -574,7 +574,9 @@ TEST_F_TIMEOUT(nl, busy_and_force, 60)
 	/* one port open: EBUSY naming it, no matter how the pair is named */
 	EXPECT_EQ(-EBUSY, tnl_pair_del(&self->nl, id, NULL, false, &e));
 	snprintf(portname, sizeof(portname), "ttyVS%d", 2 * id + 1);
-	EXPECT_TRUE(e.has_msg && strstr(e.msg, portname)) TH_LOG("extack \"%s\" does not name %s", e.msg, portname);
+	/* 6.1 has no formatted extack: "port b" names the end instead */
+	EXPECT_TRUE(e.has_msg && (strstr(e.msg, portname) || strstr(e.msg, "port b")))
+		TH_LOG("extack \"%s\" names neither %s nor port b", e.msg, portname);
 	EXPECT_EQ(0, tnl_pair_get(&self->nl, id, NULL, NULL, NULL));
 
 	/* blocking users: a writer to a stalled reader, a reader, a waiter */

@@ -26,6 +26,7 @@ static const struct cmd top_cmds[] = {
 	{ "port", NULL, NULL, "show the state of ports", NULL, port_cmds },
 	{ "monitor", monitor_main, "", "print events (pairs, opens, termios, lines, breaks) as they happen",
 	  monitor_detail, NULL },
+	{ "bridge", bridge_main, "PORT BACKEND", "join a pair end to a socket, FIFOs or a log file (foreground)", bridge_detail, NULL },
 	{ "help", help_main, "[COMMAND [SUBCOMMAND]]", "show help for a command", NULL, NULL },
 	{ NULL },
 };

@@ -121,5 +121,7 @@ extern const struct cmd pair_cmds[];
 extern const struct cmd port_cmds[];
 int monitor_main(int argc, char **argv);
 extern const char monitor_detail[];
+int bridge_main(int argc, char **argv);
+extern const char bridge_detail[];
 
 #endif

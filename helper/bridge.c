@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bridge: the tty end and the two rings. Everything the tty does is
+ * decided in bridge_update(), run deferred after each batch of events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+
+#include "bridge.h"
+
+const char *bridge_log_prefix = "ttyvsctl bridge";
+
+static void vlog(const struct bridge *br, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s: %s: %s\n", bridge_log_prefix, br->port, br->addr.text, msg);
+}
+
+void bridge_log(const struct bridge *br, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(br, fmt, ap);
+	va_end(ap);
+}
+
+static void set_lines(struct bridge *br, bool up)
+{
+	int bits = TIOCM_DTR | TIOCM_RTS;
+
+	if (br->tty.fd >= 0 && ioctl(br->tty.fd, up ? TIOCMBIS : TIOCMBIC, &bits) < 0)
+		bridge_log(br, "cannot %s DTR/RTS: %s", up ? "raise" : "drop", strerror(errno));
+}
+
+void bridge_kick(struct bridge *br)
+{
+	loop_defer(br->loop, &br->upd);
+}
+
+void bridge_peer_up(struct backend *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(b->br, fmt, ap);
+	va_end(ap);
+	b->connected = true;
+	set_lines(b->br, true);
+	bridge_kick(b->br);
+}
+
+void bridge_peer_down(struct backend *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(b->br, fmt, ap);
+	va_end(ap);
+	b->connected = false;
+	set_lines(b->br, false);
+	bridge_kick(b->br);
+}
+
+void bridge_fail(struct bridge *br, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (br->failed)
+		return;
+	br->failed = true;
+	va_start(ap, fmt);
+	vlog(br, fmt, ap);
+	va_end(ap);
+	loop_fd_del(br->loop, &br->tty);
+	loop_defer_cancel(br->loop, &br->upd);
+	if (br->on_fail)
+		br->on_fail(br, err);
+}
+
+static void bridge_update(struct loop_defer *d)
+{
+	struct bridge *br = d->arg;
+	struct backend *b = &br->be;
+	uint32_t ev = 0;
+	int err;
+
+	if (br->failed)
+		return;
+	/* The backend first: what it sends frees room for the tty. */
+	b->ops->update(b);
+	if (br->failed)
+		return;
+	if (ring_room(&br->tx) && (b->connected || b->sink))
+		ev |= EPOLLIN;
+	if (ring_len(&br->rx))
+		ev |= EPOLLOUT;
+	err = loop_fd_set(br->loop, &br->tty, ev);
+	if (err)
+		bridge_fail(br, err, "epoll: %s", strerror(-err));
+}
+
+static void tty_hangup(struct bridge *br, int err)
+{
+	bridge_fail(br, err ? err : -EIO,
+		    "%s hung up%s%s (was the pair deleted?); stopping this bridge", br->dev,
+		    err ? ": " : "", err ? strerror(-err) : "");
+}
+
+static void tty_cb(struct loop_fd *lfd, uint32_t revents)
+{
+	struct bridge *br = lfd->arg;
+	ssize_t n;
+
+	if (revents & EPOLLIN) {
+		n = ring_read_fd(&br->tx, lfd->fd);
+		if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR && n != -ENOBUFS)) {
+			tty_hangup(br, (int)n);
+			return;
+		}
+		if (n > 0)
+			bridge_kick(br);
+	}
+	if (revents & EPOLLOUT) {
+		n = ring_write_fd(&br->rx, lfd->fd);
+		if (n < 0 && n != -EAGAIN && n != -EINTR) {
+			tty_hangup(br, (int)n);
+			return;
+		}
+		if (n > 0)
+			bridge_kick(br);
+	}
+	if ((revents & (EPOLLHUP | EPOLLERR)) && !(revents & (EPOLLIN | EPOLLOUT)))
+		tty_hangup(br, 0);
+}
+
+static int open_tty(struct bridge *br)
+{
+	struct termios t;
+	int fd, bits = TIOCM_DTR | TIOCM_RTS;
+
+	fd = open(br->dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "%s: cannot open %s: %s%s\n", bridge_log_prefix, br->dev, strerror(errno),
+			errno == EACCES ? " (run as root or join the dialout group)" :
+			errno == ENOENT ? " (is the pair created? ttyvsctl pair list)" : "");
+		return err;
+	}
+	/* Nobody is connected yet: the application must not see DSR/DCD. */
+	ioctl(fd, TIOCMBIC, &bits);
+	if (tcgetattr(fd, &t) < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "%s: %s is not a tty: %s\n", bridge_log_prefix, br->dev, strerror(errno));
+		close(fd);
+		return err;
+	}
+	/* Raw bytes; the speed stays what it was. */
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "%s: cannot set raw mode on %s: %s\n", bridge_log_prefix, br->dev,
+			strerror(errno));
+		close(fd);
+		return err;
+	}
+	loop_fd_init(&br->tty, fd, tty_cb, br);
+	br->tty.keep = true;	/* a hangup must be seen even while the rings are full */
+	return 0;
+}
+
+static const struct backend_ops *ops_for(enum addr_kind k)
+{
+	switch (k) {
+	case ADDR_TCP_LISTEN:
+	case ADDR_TCP:
+	case ADDR_UNIX_LISTEN:
+	case ADDR_UNIX:
+		return &backend_sock_ops;
+	case ADDR_UDP:
+	case ADDR_UDP_LISTEN:
+		return &backend_udp_ops;
+	case ADDR_FIFO:
+		return &backend_fifo_ops;
+	case ADDR_FILE:
+		return &backend_file_ops;
+	default:
+		return NULL;
+	}
+}
+
+int bridge_new(struct loop *l, const char *dev, const char *port, const struct addr *a,
+	       void (*on_fail)(struct bridge *, int), void *owner, struct bridge **out)
+{
+	struct bridge *br = calloc(1, sizeof(*br));
+	int err;
+
+	if (!br)
+		return -ENOMEM;
+	snprintf(br->dev, sizeof(br->dev), "%s", dev);
+	snprintf(br->port, sizeof(br->port), "%s", port);
+	br->addr = *a;
+	br->loop = l;
+	br->on_fail = on_fail;
+	br->owner = owner;
+	br->tty.fd = -1;
+	br->upd.cb = bridge_update;
+	br->upd.arg = br;
+	err = ring_init(&br->rx, BRIDGE_RING_SIZE);
+	if (!err)
+		err = ring_init(&br->tx, BRIDGE_RING_SIZE);
+	if (!err)
+		err = open_tty(br);
+	if (!err) {
+		err = loop_fd_set(l, &br->tty, 0);
+		if (err)
+			fprintf(stderr, "%s: %s: epoll: %s\n", bridge_log_prefix, dev, strerror(-err));
+	}
+	if (err)
+		goto fail;
+	br->be.ops = ops_for(a->kind);
+	br->be.br = br;
+	br->be.loop = l;
+	br->be.addr = &br->addr;
+	br->be.rx = &br->rx;
+	br->be.tx = &br->tx;
+	err = br->be.ops->open(&br->be);
+	if (err) {
+		br->be.ops = NULL;
+		goto fail;
+	}
+	bridge_kick(br);
+	*out = br;
+	return 0;
+fail:
+	bridge_free(br);
+	return err;
+}
+
+void bridge_free(struct bridge *br)
+{
+	if (!br)
+		return;
+	loop_defer_cancel(br->loop, &br->upd);
+	if (br->be.ops) {
+		br->be.ops->close(&br->be);
+		free(br->be.priv);
+	}
+	if (br->tty.fd >= 0) {
+		set_lines(br, false);
+		loop_fd_del(br->loop, &br->tty);
+		close(br->tty.fd);
+	}
+	ring_free(&br->rx);
+	ring_free(&br->tx);
+	free(br);
+}

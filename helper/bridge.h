@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One bridge: a pair end (tty) <-> one backend, with a bounded ring each
+ * way. The bridge owns the tty and the rings; the backend owns its fds
+ * and moves bytes between them and the rings. Interest masks are
+ * recomputed from ring state after every change (bridge_kick), so
+ * backpressure runs end to end: a full ring stops reading its source.
+ *
+ * Backends are a vtable so that telnet and RFC 2217 (which also carry
+ * modem lines and breaks) can be added without touching the bridge.
+ */
+#ifndef TTYVSCTL_BRIDGE_H
+#define TTYVSCTL_BRIDGE_H
+
+#include <stdbool.h>
+
+#include "addr.h"
+#include "loop.h"
+#include "ring.h"
+
+#define BRIDGE_RING_SIZE (64 * 1024)
+
+struct backend;
+struct bridge;
+
+struct backend_ops {
+	/* Starts listening / connecting / opening. -errno, message logged. */
+	int (*open)(struct backend *b);
+	/* Releases every fd and timer; the bridge then frees priv. */
+	void (*close)(struct backend *b);
+	/* Recomputes the backend's interest from the rings (may write). */
+	void (*update)(struct backend *b);
+	/* Optional seams: modem lines (TIOCM_* of the application end) and
+	 * breaks the application sent, for line-carrying protocols. */
+	int (*set_lines)(struct backend *b, unsigned int lines);
+	int (*send_break)(struct backend *b);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct bridge *br;
+	struct loop *loop;
+	const struct addr *addr;
+	struct ring *rx;		/* backend -> tty */
+	struct ring *tx;		/* tty -> backend */
+	bool connected;			/* a peer is there (DTR/RTS raised) */
+	bool sink;			/* takes tty data with no peer (file) */
+	void *priv;
+};
+
+struct bridge {
+	char port[32];			/* "ttyVS1" */
+	char dev[64];			/* "/dev/ttyVS1" */
+	struct addr addr;
+	struct loop *loop;
+	struct loop_fd tty;
+	struct ring rx, tx;
+	struct backend be;
+	struct loop_defer upd;
+	bool failed;
+	/* Called (once) when the bridge cannot go on: tty hung up, fatal backend error. */
+	void (*on_fail)(struct bridge *br, int err);
+	void *owner;
+};
+
+/* Prefix of every log line ("ttyvsctl bridge"). */
+extern const char *bridge_log_prefix;
+
+/* Opens dev (raw mode, lines down) and starts the backend for a. */
+int bridge_new(struct loop *l, const char *dev, const char *port, const struct addr *a,
+	       void (*on_fail)(struct bridge *, int), void *owner, struct bridge **out);
+/* Stops the backend, drops DTR/RTS, closes the tty. */
+void bridge_free(struct bridge *br);
+
+/* One line on stderr: "PREFIX: ttyVS1: tcp-listen:4000: MESSAGE". */
+void bridge_log(const struct bridge *br, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* For backends. */
+void bridge_kick(struct bridge *br);
+void bridge_peer_up(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bridge_peer_down(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bridge_fail(struct bridge *br, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Backend families (backend_*.c). */
+extern const struct backend_ops backend_sock_ops;	/* tcp, tcp-listen, unix, unix-listen */
+extern const struct backend_ops backend_udp_ops;	/* udp, udp-listen */
+extern const struct backend_ops backend_fifo_ops;
+extern const struct backend_ops backend_file_ops;
+
+/* The "PORT" argument: /dev/..., ttyVSn or NAME-a / NAME-b (netlink). */
+int bridge_resolve_port(const char *arg, char *dev, size_t devlen, char *port, size_t portlen);
+
+#endif

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ttyvsctl bridge PORT BACKEND: one bridge in the foreground until
+ * SIGINT/SIGTERM/SIGHUP (exit 0) or until it cannot go on (exit 1).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "nl.h"
+#include "ttyvsctl.h"
+
+const char bridge_detail[] =
+	"  Joins one end of a pair to a network socket, FIFOs or a log file.\n"
+	"  PORT: /dev/ttyVSn, ttyVSn, or NAME-a / NAME-b for the ends of a named pair.\n"
+	"  The application uses the other end of the pair; while a peer is connected\n"
+	"  the bridge holds DTR and RTS up on its end, so the application sees DSR,\n"
+	"  DCD and CTS follow the connection.\n"
+	"  BACKEND:\n"
+	ADDR_SYNTAX_HELP
+	"  Runs until SIGINT (Ctrl-C) or SIGTERM. See ttyvsctl-bridge(8).\n";
+
+/* "/dev/ttyVS1", "ttyVS1", "NAME-a" -> device path and port name. */
+int bridge_resolve_port(const char *arg, char *dev, size_t devlen, char *port, size_t portlen)
+{
+	const char *base = strrchr(arg, '/');
+	struct pair_req req = { .baud_emulation = -1 };
+	struct pair_info pi;
+	char name[TTYVS_NAME_MAX + 3];
+	struct nlc *c;
+	size_t len = strlen(arg);
+	unsigned int end;
+	int err;
+
+	if (arg[0] == '/') {
+		snprintf(dev, devlen, "%s", arg);
+		snprintf(port, portlen, "%s", base + 1);
+		return 0;
+	}
+	if (!strncmp(arg, "ttyVS", 5) && is_all_digits(arg + 5)) {
+		snprintf(dev, devlen, "/dev/%s", arg);
+		snprintf(port, portlen, "%s", arg);
+		return 0;
+	}
+	if (len < 3 || len - 2 > TTYVS_NAME_MAX || arg[len - 2] != '-' ||
+	    (arg[len - 1] != 'a' && arg[len - 1] != 'b')) {
+		fprintf(stderr, PROG ": bridge: \"%s\": expected /dev/ttyVSn, ttyVSn or NAME-a / NAME-b\n",
+			arg);
+		return CMD_USAGE;
+	}
+	memcpy(name, arg, len - 2);
+	name[len - 2] = '\0';
+	end = arg[len - 1] == 'b';
+	req.name = name;
+	err = nlc_open(&c);
+	if (err)
+		return err;
+	nlc_describe(c, "bridge", "pair \"%s\"", name);
+	err = nlc_pair_get(c, &req, &pi);
+	nlc_close(c);
+	if (err)
+		return err;
+	if (end >= pi.nports) {
+		fprintf(stderr, PROG ": bridge: pair \"%s\" is a loopback pair: it has only end a\n", name);
+		return -ENOENT;
+	}
+	snprintf(dev, devlen, "/dev/%s", pi.port[end].name);
+	snprintf(port, portlen, "%s", pi.port[end].name);
+	return 0;
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct bridge *br = *(struct bridge **)arg;
+
+	if (br)
+		bridge_log(br, "%s: stopping", strsignal(signo));
+	loop_quit(l, 0);
+}
+
+static void on_fail(struct bridge *br, int err)
+{
+	loop_quit(br->loop, err ? err : -EIO);
+}
+
+int bridge_main(int argc, char **argv)
+{
+	struct bridge *br = NULL;
+	struct loop *l = NULL;
+	char dev[64], port[32], err_txt[256];
+	struct addr a;
+	sigset_t mask;
+	int err;
+
+	if (argc != 2) {
+		fprintf(stderr, PROG ": bridge: expected PORT and BACKEND\n");
+		return CMD_USAGE;
+	}
+	if (addr_parse(argv[1], &a, err_txt, sizeof(err_txt))) {
+		fprintf(stderr, PROG ": bridge: bad backend address: %s\n", err_txt);
+		return CMD_USAGE;
+	}
+	err = bridge_resolve_port(argv[0], dev, sizeof(dev), port, sizeof(port));
+	if (err)
+		return err;
+	signal(SIGPIPE, SIG_IGN);
+	err = loop_new(&l);
+	if (err)
+		goto out;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	err = loop_signals(l, &mask, on_signal, &br);
+	if (err) {
+		fprintf(stderr, PROG ": bridge: signalfd: %s\n", strerror(-err));
+		goto out;
+	}
+	err = bridge_new(l, dev, port, &a, on_fail, NULL, &br);
+	if (err)
+		goto out;
+	err = loop_run(l);
+out:
+	bridge_free(br);
+	loop_free(l);
+	return err;
+}

@@ -166,3 +166,9 @@ void json_null(struct json *j, const char *key)
 	json_sep(j, key);
 	fputs("null", j->f);
 }
+
+void json_raw(struct json *j, const char *key, const char *num)
+{
+	json_sep(j, key);
+	fputs(num, j->f);
+}

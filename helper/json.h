@@ -29,6 +29,8 @@ void json_str(struct json *j, const char *key, const char *val);	/* NULL -> null
 void json_u64(struct json *j, const char *key, uint64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* A number already formatted (e.g. "1.500000"); the caller vouches for it. */
+void json_raw(struct json *j, const char *key, const char *num);
 /* Write s as a JSON string literal, quotes included. */
 void json_escape(FILE *f, const char *s);
 

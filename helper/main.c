@@ -24,7 +24,7 @@ static int help_main(int argc, char **argv);
 static const struct cmd top_cmds[] = {
 	{ "pair", NULL, NULL, "create, delete, configure and list port pairs", NULL, pair_cmds },
 	{ "port", NULL, NULL, "show the state of ports", NULL, port_cmds },
-	{ "monitor", monitor_main, "", "print events (pairs, opens, termios, lines, breaks) as they happen",
+	{ "monitor", monitor_main, "[timestamp]", "print events (pairs, opens, termios, lines, breaks) as they happen",
 	  monitor_detail, NULL },
 	{ "bridge", bridge_main, "PORT BACKEND", "join a pair end to a socket, FIFOs or a log file (foreground)", bridge_detail, NULL },
 	{ "help", help_main, "[COMMAND [SUBCOMMAND]]", "show help for a command", NULL, NULL },

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nl.h"
@@ -20,19 +21,32 @@ const char monitor_detail[] =
 	"  state when the event was sent; port events are coalesced, at most one\n"
 	"  of each kind per port per 10 ms, the last carrying the final state).\n"
 	"  With -j, one JSON object per line: {\"event\": ..., \"pair\"|\"port\": {...}}.\n"
+	"  timestamp: prefix each line with the time it was received\n"
+	"  (\"time\": seconds since the epoch, in JSON).\n"
 	"  Runs until SIGINT (Ctrl-C) or SIGTERM (exit status 0), or until the\n"
 	"  module is unloaded (exit status 3).\n";
 
 static void on_event(const struct event *ev, void *arg)
 {
-	(void)arg;
+	bool timestamp = *(bool *)arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	if (opt_json) {
 		struct json j;
 
 		json_init(&j, stdout);
-		json_event(&j, ev);
+		json_event(&j, ev, timestamp ? &ts : NULL);
 		putchar('\n');
 	} else {
+		if (timestamp) {
+			struct tm tm;
+			char buf[32];
+
+			localtime_r(&ts.tv_sec, &tm);
+			strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+			printf("[%s.%06ld] ", buf, ts.tv_nsec / 1000);
+		}
 		print_event(stdout, ev);
 	}
 	fflush(stdout);
@@ -42,13 +56,16 @@ int monitor_main(int argc, char **argv)
 {
 	struct pollfd pfd[2];
 	sigset_t mask, old;
+	bool timestamp = false;
 	struct nlc *c;
 	int sfd, err;
 
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, PROG ": monitor takes no arguments\n");
-		return CMD_USAGE;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "timestamp")) {
+			fprintf(stderr, PROG ": monitor: unexpected argument \"%s\"\n", argv[i]);
+			return CMD_USAGE;
+		}
+		timestamp = true;
 	}
 	err = nlc_events_open(&c);
 	if (err)
@@ -92,7 +109,7 @@ int monitor_main(int argc, char **argv)
 			}
 		}
 		if (pfd[0].revents) {
-			err = nlc_events_read(c, on_event, NULL);
+			err = nlc_events_read(c, on_event, &timestamp);
 			if (err == -ENOBUFS) {
 				fprintf(stderr, PROG ": monitor: events were lost (receive buffer overrun)\n");
 				err = 0;

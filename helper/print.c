@@ -315,10 +315,16 @@ void json_pair(struct json *j, const char *key, const struct pair_info *pi)
 	json_obj_close(j);
 }
 
-void json_event(struct json *j, const struct event *ev)
+void json_event(struct json *j, const struct event *ev, const struct timespec *ts)
 {
 	json_obj_open(j, NULL);
 	json_str(j, "event", event_name(ev->cmd));
+	if (ts) {
+		char buf[40];
+
+		snprintf(buf, sizeof(buf), "%lld.%06ld", (long long)ts->tv_sec, ts->tv_nsec / 1000);
+		json_raw(j, "time", buf);
+	}
 	if (ev->is_port)
 		json_port(j, "port", &ev->port);
 	else

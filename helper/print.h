@@ -4,6 +4,7 @@
 #define TTYVSCTL_PRINT_H
 
 #include <stddef.h>
+#include <time.h>
 #include "ttyvsctl.h"
 #include "json.h"
 
@@ -22,6 +23,6 @@ void print_event(FILE *f, const struct event *ev);
 /* JSON values (key NULL inside arrays). */
 void json_pair(struct json *j, const char *key, const struct pair_info *pi);
 void json_port(struct json *j, const char *key, const struct port_info *p);
-void json_event(struct json *j, const struct event *ev);
+void json_event(struct json *j, const struct event *ev, const struct timespec *ts);
 
 #endif

@@ -17,7 +17,7 @@ root=$(cd "$here/.." && pwd)
 C=${TTYVSCTL:-$root/helper/ttyvsctl}
 ko=${TTYVS_KO:-$root/kmod/ttyvs.ko}
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-N=23
+N=24
 
 echo "TAP version 13"
 
@@ -127,7 +127,14 @@ check "out-of-range buffer: exit 1, kernel message names the attribute" '[ $rc =
 run "$C" pair add tvs_lb loopback wiring-a dcd=off
 check "loopback pair has one port wired as asked" '[ $rc = 0 ] && out_has "loopback" && out_has "wiring cts=rts,dsr=dtr,dcd=off,ri=off" && ! out_has " b ttyVS"'
 
-# 11: bad wiring specs are usage errors
+# 11: wiring given at creation drives the inputs at once
+run "$C" pair add tvs_b wiring-b 'dcd=on,ri=!open,cts=off'
+wb=$(sed -n 's/^    b \(ttyVS[0-9]*\) .*/\1/p' "$tmp/out")
+run "$C" port show "$wb"
+check "wiring-b at creation: end b sees DCD (on) and RI (!open) while nothing is open" '[ $rc = 0 ] && out_has "lines out - | in DCD RI\$"'
+"$C" pair del tvs_b >/dev/null 2>&1
+
+# 12: bad wiring specs are usage errors
 bad=0
 for spec in cts=xx foo=rts cts cts=rts,cts=dtr 'cts=rts,' '' 'dcd=!!open'; do
 	run "$C" pair add tvs_b wiring-a "$spec"
@@ -136,7 +143,7 @@ done
 run "$C" pair show tvs_b
 check "bad wiring specs: exit 2, nothing created" '[ $bad = 0 ] && [ $rc = 1 ]'
 
-# 12-13: port show, human and JSON, after a program set the port up
+# 13-14: port show, human and JSON, after a program set the port up
 python3 - "/dev/$pa" <<'PY' 2>"$tmp/err"
 import os, sys, termios, fcntl, struct
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
@@ -157,7 +164,7 @@ grep -q "^$pa: " "$tmp/out" || run2=99
 run "$C" -j port show "${pa#ttyVS}"
 check "-j port show N is JSON; port show LINK follows the link" '[ $run2 = 0 ] && [ $rc = 0 ] && json "d[\"name\"] == \"$pa\" and d[\"pair_name\"] == \"tvs_a\" and d[\"termios\"][\"baud\"] == 115200 and d[\"termios\"][\"crtscts\"] is True"'
 
-# 14: port list (dump) has every port of every pair
+# 15: port list (dump) has every port of every pair
 run "$C" -j pair list
 cp "$tmp/out" "$tmp/pairs.json"
 run "$C" -j port list
@@ -167,10 +174,10 @@ got = [q[\"name\"] for q in json.load(open(sys.argv[2]))]
 print(\"# want\", *want); print(\"# got \", *got)
 sys.exit(want != got)" "$tmp/pairs.json" "$tmp/out" >"$tmp/err"'
 
-# 15-17: monitor, human and JSON, with a port open/lines/close sequence
+# 16-18: monitor, human and JSON, with a port open/lines/close sequence
 "$C" -j monitor >"$tmp/mon.json" 2>"$tmp/mon.err" &
 mon_pid=$!
-"$C" monitor >"$tmp/mon.txt" 2>&1 &
+"$C" monitor timestamp >"$tmp/mon.txt" 2>&1 &
 mon2_pid=$!
 # both subscribed once a probe pair shows up in both
 i=0
@@ -233,10 +240,11 @@ check "monitor -j: pair-new/del and port open, termios, lines, break, close" '[ 
 sed -n 's/^/# /p' "$tmp/err"
 cp "$tmp/mon.txt" "$tmp/out"
 : >"$tmp/err"
-check "monitor: one line per event, exits 0 on SIGTERM" '[ $mon2_rc = 0 ] && out_has "^pair-new pair [0-9]* name tvs_ev " &&
-	out_has "^port-open $ev_a pair" && out_has "^port-close $ev_a pair" && out_has "^pair-del pair [0-9]* name tvs_ev "'
+ts='^\[[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]\{6\}\] '
+check "monitor timestamp: one line per event, exits 0 on SIGTERM" '[ $mon2_rc = 0 ] && out_has "${ts}pair-new pair [0-9]* name tvs_ev " &&
+	out_has "${ts}port-open $ev_a pair" && out_has "${ts}port-close $ev_a pair" && out_has "${ts}pair-del pair [0-9]* name tvs_ev "'
 
-# 18-19: busy pair: refused, then force hangs up the open fd
+# 19-20: busy pair: refused, then force hangs up the open fd
 python3 - "/dev/$pb" "$C" >"$tmp/out" 2>"$tmp/err" <<'PY'
 import errno, os, subprocess, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
@@ -259,11 +267,11 @@ PY
 check "pair del of an open pair: exit 1, says in use and how to force" 'out_has "^del rc 1 .*in use.*force.*kernel says: ."'
 check "pair del force: exit 0, the open fd is hung up" 'out_has "^force rc 0" && { out_has "^read eof" || out_has "^read EIO"; } && out_has "^write EIO"'
 
-# 20: gone
+# 21: gone
 run "$C" pair show tvs_a
 check "deleted pair: show fails (exit 1, does not exist)" '[ $rc = 1 ] && err_has "does not exist"'
 
-# 21: unprivileged
+# 22: unprivileged
 bad=0
 for cmd in "pair add tvs_b" "pair del tvs_lb" "pair set tvs_lb buffer 4096"; do
 	run $NOBODY "$C" $cmd
@@ -272,13 +280,13 @@ done
 run $NOBODY "$C" -j pair list
 check "unprivileged: add/del/set exit 4 with the CAP_NET_ADMIN message, list works" '[ $bad = 0 ] && [ $rc = 0 ] && json "any(p[\"name\"] == \"tvs_lb\" for p in d)"'
 
-# 22: usage
+# 23: usage
 run "$C" pair frobnicate
 rc1=$rc
 run "$C" help pair add
 check "usage errors exit 2, help exits 0" '[ $rc1 = 2 ] && [ $rc = 0 ] && out_has "wiring-a SPEC"'
 
-# 23: module not loaded (unloads and reloads ttyvs)
+# 24: module not loaded (unloads and reloads ttyvs)
 "$C" pair del tvs_lb >/dev/null 2>&1
 if [ -n "$TTYVS_NO_RMMOD" ]; then
 	t=$((t + 1)); echo "ok $t - module not loaded: exit 3 # SKIP TTYVS_NO_RMMOD is set"

@@ -1,0 +1,483 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# ttyvsctl bridge end to end (TAP): each backend against a real peer
+# (socat), data both ways checked by sha256, DSR/DCD/CTS of the
+# application end following the connection (and a hangup with CLOCAL
+# clear), refuse and replace policies, reconnect of the TCP client,
+# backpressure with a slow network reader. Loopback addresses only.
+#
+# The bridge runs on ttyVS1 (or on NAME-b of a named pair), the
+# "application" (a python3 helper) on ttyVS0.
+#
+# Run as root inside the test VM with ttyvs loaded:
+#   scripts/vm/run -- sh -c 'insmod kmod/ttyvs.ko && selftests/bridge_test.sh'
+# Environment: TTYVSCTL (the binary, default helper/ttyvsctl),
+# BRIDGE_TEST_SIZE (bytes of the bulk transfers, default 1 MiB).
+# Exit status: 0 all passed, 1 something failed, 4 skipped.
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+C=${TTYVSCTL:-$root/helper/ttyvsctl}
+SIZE=${BRIDGE_TEST_SIZE:-1048576}
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+APP=ttyVS0
+BR=ttyVS1
+N=32
+
+echo "TAP version 13"
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 4
+}
+
+[ -x "$C" ] || skip_all "ttyvsctl not built ($C): make -C helper"
+command -v socat >/dev/null || skip_all "socat missing (apt-get install socat)"
+command -v "$PY" >/dev/null || skip_all "python3 missing"
+command -v sha256sum >/dev/null || skip_all "sha256sum missing"
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -d /sys/module/ttyvs ] || skip_all "ttyvs module not loaded (insmod kmod/ttyvs.ko)"
+[ -c /dev/$APP ] && [ -c /dev/$BR ] || skip_all "/dev/$APP and /dev/$BR missing (pairs=0?)"
+
+tmp=$(mktemp -d /tmp/bridge_test.XXXXXX) || exit 1
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	"$C" pair del tvsbr force >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# The application: a python3 helper on the tty (raw, CLOCAL unless told).
+cat >"$tmp/app.py" <<'EOF'
+import errno, fcntl, os, select, struct, sys, termios, time, tty
+
+def opentty(dev, clocal=True):
+    fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(fd)
+    t = termios.tcgetattr(fd)
+    t[2] |= termios.CREAD
+    if clocal:
+        t[2] |= termios.CLOCAL
+    else:
+        t[2] &= ~termios.CLOCAL
+    termios.tcsetattr(fd, termios.TCSANOW, t)
+    return fd
+
+def lines(fd):
+    v = struct.unpack('i', fcntl.ioctl(fd, termios.TIOCMGET, struct.pack('i', 0)))[0]
+    names = [('DSR', termios.TIOCM_DSR), ('CD', termios.TIOCM_CD), ('CTS', termios.TIOCM_CTS)]
+    return [n for n, b in names if v & b]
+
+def ready(path):
+    open(path, 'w').close()
+
+cmd, dev = sys.argv[1], '/dev/' + sys.argv[2]
+if cmd == 'recv':
+    # recv DEV OUT NBYTES TIMEOUT READY: read NBYTES into OUT
+    out, n, timeout = sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+    fd = opentty(dev)
+    ready(sys.argv[6])
+    got = 0
+    end = time.time() + timeout
+    with open(out, 'wb') as f:
+        while got < n and time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if not r:
+                continue
+            try:
+                d = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            f.write(d)
+            got += len(d)
+    print('received %d' % got)
+    sys.exit(0 if got == n else 1)
+elif cmd == 'send':
+    # send DEV FILE HOLD READY: write FILE, report where it first blocked, stay open HOLD s
+    data = open(sys.argv[3], 'rb').read()
+    hold = float(sys.argv[4])
+    fd = opentty(dev)
+    ready(sys.argv[5])
+    off, blocked_at = 0, -1
+    while off < len(data):
+        try:
+            off += os.write(fd, data[off:off + 65536])
+        except BlockingIOError:
+            if blocked_at < 0:
+                blocked_at = off
+            select.select([], [fd], [], 1)
+    print('sent %d blocked_at %d' % (off, blocked_at))
+    sys.stdout.flush()
+    time.sleep(hold)
+elif cmd == 'lines':
+    # no termios change: another opener's CLOCAL must stay as it is
+    fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    print(' '.join(lines(fd)) or 'none')
+elif cmd == 'watch':
+    # watch DEV TIMEOUT READY: CLOCAL clear; wait for DSR+CD, then for their
+    # fall, then check that the tty was hung up
+    timeout = float(sys.argv[3])
+    fd = opentty(dev, clocal=False)
+    ready(sys.argv[4])
+    end = time.time() + timeout
+    state = 'wait-up'
+    while time.time() < end:
+        try:
+            l = lines(fd)
+        except OSError as e:
+            # DCD fell and the tty was hung up before we looked again
+            if state == 'wait-down' and e.errno == errno.EIO:
+                print('down'); print('hangup'); sys.exit(0)
+            raise
+        if state == 'wait-up' and 'DSR' in l and 'CD' in l and 'CTS' in l:
+            print('up: ' + ' '.join(l)); sys.stdout.flush()
+            state = 'wait-down'
+        elif state == 'wait-down' and not l:
+            print('down'); sys.stdout.flush()
+            time.sleep(0.2)
+            try:
+                r = os.read(fd, 100)
+                print('hangup' if r == b'' else 'read %d bytes' % len(r))
+            except OSError as e:
+                print('hangup' if e.errno == errno.EIO else 'read error %s' % e)
+            sys.exit(0)
+        time.sleep(0.05)
+    print('timeout in ' + state)
+    sys.exit(1)
+EOF
+
+echo "1..$N"
+t=0
+failed=0
+
+ok() {
+	t=$((t + 1))
+	echo "ok $t - $*"
+}
+
+not_ok() {
+	t=$((t + 1))
+	failed=$((failed + 1))
+	echo "not ok $t - $*"
+	for f in "$tmp"/*.log "$tmp"/*.txt; do
+		[ -s "$f" ] && tail -n 8 "$f" | cut -c1-300 | sed "s|^|# $(basename "$f"): |"
+	done
+}
+
+# check DESC CONDITION...
+check() {
+	desc=$1
+	shift
+	if eval "$*"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# bg CMD...: start in the background, remember the pid in $last
+bg() {
+	"$@" &
+	last=$!
+	pids="$pids $last"
+}
+
+# stop PID...: kill and reap
+stop() {
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+
+# wait_until SECONDS CONDITION...: poll every 0.1 s
+wait_until() {
+	w_end=$(($1 * 10))
+	shift
+	w_i=0
+	while [ $w_i -lt $w_end ]; do
+		eval "$*" && return 0
+		sleep 0.1
+		w_i=$((w_i + 1))
+	done
+	return 1
+}
+
+# Per test: fresh logs; the bridge's stderr goes to br.log.
+begin() {
+	rm -f "$tmp"/*.log "$tmp"/*.txt "$tmp"/out* "$tmp"/ready*
+}
+
+# bridge PORT BACKEND: start it and wait for its first log line
+bridge() {
+	bg "$C" bridge "$1" "$2" 2>>"$tmp/br.log"
+	brpid=$last
+	wait_until 5 'grep -q "listening\|connected\|sending\|reading\|appending\|connect to" "$tmp/br.log"'
+}
+
+logged() { grep -q -- "$1" "$tmp/br.log"; }
+same() { [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ]; }
+size_of() { wc -c <"$1" | tr -d ' '; }
+
+# app_recv OUT NBYTES: application reader in the background, ready when it returns
+app_recv() {
+	bg $PY "$tmp/app.py" recv $APP "$1" "$2" 60 "$tmp/ready.r" >"$tmp/app_recv.txt"
+	apppid=$last
+	wait_until 5 '[ -e "$tmp/ready.r" ]'
+}
+
+# app_send FILE HOLD: application writer in the background
+app_send() {
+	bg $PY "$tmp/app.py" send $APP "$1" "$2" "$tmp/ready.s" >"$tmp/app_send.txt"
+	sendpid=$last
+	wait_until 5 '[ -e "$tmp/ready.s" ]'
+}
+
+head -c "$SIZE" /dev/urandom >"$tmp/in.bin"
+head -c 65536 /dev/urandom >"$tmp/small.bin"
+
+# ---- tcp-listen ------------------------------------------------------------
+begin
+bridge $BR tcp-listen:4101
+app_recv "$tmp/out.tty" "$SIZE"
+socat -u "FILE:$tmp/in.bin" TCP:127.0.0.1:4101 2>"$tmp/socat.log"
+wait "$apppid"
+check "tcp-listen: $SIZE bytes network -> tty, sha256 equal" same "$tmp/in.bin" "$tmp/out.tty"
+check "tcp-listen: one line per connect and disconnect" \
+	'logged "client 127.0.0.1:[0-9]* connected" && logged "client 127.0.0.1:[0-9]* disconnected"'
+
+bg socat -u TCP:127.0.0.1:4101 "CREATE:$tmp/out.net"
+rd=$last
+wait_until 5 '[ $(grep -c " connected" "$tmp/br.log") -ge 2 ]'
+app_send "$tmp/in.bin" 1
+wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
+sleep 0.2
+stop "$rd" "$sendpid"
+check "tcp-listen: $SIZE bytes tty -> network, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+stop "$brpid"
+
+# ---- modem lines follow the connection ------------------------------------------
+begin
+bridge $BR tcp-listen:4102
+$PY "$tmp/app.py" lines $APP >"$tmp/lines0.txt"
+bg $PY "$tmp/app.py" watch $APP 20 "$tmp/ready.w" >"$tmp/watch.txt"
+w=$last
+wait_until 5 '[ -e "$tmp/ready.w" ]'
+bg sh -c "sleep 30 | socat - TCP:127.0.0.1:4102"
+cl=$last
+wait_until 5 'logged " connected"'
+sleep 0.5
+$PY "$tmp/app.py" lines $APP >"$tmp/lines1.txt"
+check "lines: DSR, CD, CTS clear before a client connects" 'grep -qx none "$tmp/lines0.txt"'
+check "lines: DSR, CD, CTS set while a client is connected" \
+	'grep -qx "DSR CD CTS" "$tmp/lines1.txt"'
+pkill -P "$cl" socat 2>/dev/null
+stop "$cl"
+wait "$w"
+$PY "$tmp/app.py" lines $APP >"$tmp/lines2.txt"
+check "lines: cleared when the client disconnects" 'grep -qx none "$tmp/lines2.txt"'
+check "lines: with CLOCAL clear the application saw them rise, fall, and a hangup" \
+	'grep -q "^up: DSR CD CTS" "$tmp/watch.txt" && grep -qx down "$tmp/watch.txt" && grep -qx hangup "$tmp/watch.txt"'
+stop "$brpid"
+
+# ---- refuse (default) and replace ---------------------------------------------
+begin
+bridge $BR tcp-listen:4103
+bg socat -u TCP:127.0.0.1:4103 "CREATE:$tmp/out.c1"
+c1=$last
+wait_until 5 'logged " connected"'
+bg socat -u TCP:127.0.0.1:4103 "CREATE:$tmp/out.c2"
+c2=$last
+wait_until 5 'logged "refused"'
+wait_until 5 '! kill -0 $c2 2>/dev/null'
+check "refuse: a second client is refused (logged, its connection closed)" \
+	'logged "client 127.0.0.1:[0-9]* refused" && ! kill -0 $c2 2>/dev/null'
+app_send "$tmp/small.bin" 1
+wait_until 20 '[ "$(size_of "$tmp/out.c1")" -ge 65536 ]'
+check "refuse: the first client keeps the data" same "$tmp/small.bin" "$tmp/out.c1"
+stop "$c1" "$c2" "$sendpid" "$brpid"
+
+begin
+bridge $BR tcp-listen:4104,replace
+bg socat -u TCP:127.0.0.1:4104 "CREATE:$tmp/out.c1"
+c1=$last
+wait_until 5 'logged " connected"'
+bg socat -u TCP:127.0.0.1:4104 "CREATE:$tmp/out.c2"
+c2=$last
+wait_until 5 'logged "replaced by"'
+wait_until 5 '! kill -0 $c1 2>/dev/null'
+app_send "$tmp/small.bin" 1
+wait_until 20 '[ "$(size_of "$tmp/out.c2")" -ge 65536 ]'
+check "replace: the new client takes over (old one closed, data to the new one)" \
+	'logged "disconnected (replaced by" && ! kill -0 $c1 2>/dev/null && same "$tmp/small.bin" "$tmp/out.c2"'
+stop "$c1" "$c2" "$sendpid" "$brpid"
+
+# ---- tcp client, reconnect -------------------------------------------------------
+begin
+bg socat -u TCP-LISTEN:4105,bind=127.0.0.1,reuseaddr "CREATE:$tmp/out.net"
+srv=$last
+sleep 0.3
+bridge $BR tcp:127.0.0.1:4105,retry=100
+wait_until 10 'logged "connected to 127.0.0.1:4105"'
+app_send "$tmp/in.bin" 1
+wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
+sleep 0.2
+check "tcp: $SIZE bytes tty -> server, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+stop "$srv" "$sendpid"
+wait_until 5 'logged "disconnected from 127.0.0.1:4105"'
+sleep 1		# the server is down: the bridge retries with backoff
+app_recv "$tmp/out.tty" "$SIZE"
+bg socat -u "FILE:$tmp/in.bin" TCP-LISTEN:4105,bind=127.0.0.1,reuseaddr
+srv=$last
+wait "$apppid"
+check "tcp: reconnects after the server restarts" \
+	'[ $(grep -c "connected to 127.0.0.1:4105" "$tmp/br.log") -ge 2 ] && logged "cannot connect to 127.0.0.1:4105"'
+check "tcp: $SIZE bytes server -> tty after the reconnect, sha256 equal" same "$tmp/in.bin" "$tmp/out.tty"
+stop "$srv" "$brpid"
+
+# ---- udp ------------------------------------------------------------------------
+begin
+bg socat -u UDP-RECV:4106,bind=127.0.0.1 "CREATE:$tmp/out.net"
+rcv=$last
+bridge $BR udp:127.0.0.1:4106,bind=127.0.0.1:4107
+app_send "$tmp/small.bin" 1
+wait_until 20 '[ "$(size_of "$tmp/out.net")" -ge 65536 ]'
+check "udp: 64 KiB tty -> remote, sha256 equal" same "$tmp/small.bin" "$tmp/out.net"
+stop "$rcv" "$sendpid"
+app_recv "$tmp/out.tty" 65536
+socat -u "FILE:$tmp/small.bin" UDP-SENDTO:127.0.0.1:4107,bind=127.0.0.1:4106 2>"$tmp/socat.log"
+wait "$apppid"
+check "udp: 64 KiB remote -> tty, sha256 equal" same "$tmp/small.bin" "$tmp/out.tty"
+stop "$brpid"
+
+begin
+bridge $BR udp-listen:4108
+app_recv "$tmp/out.tty" 65536
+socat -u "FILE:$tmp/small.bin" UDP-SENDTO:127.0.0.1:4108,bind=127.0.0.1:4109 2>"$tmp/socat.log"
+wait "$apppid"
+check "udp-listen: learns the peer from its first datagram; 64 KiB -> tty, sha256 equal" \
+	'logged "peer 127.0.0.1:4109" && same "$tmp/small.bin" "$tmp/out.tty"'
+bg socat -u UDP-RECV:4109,bind=127.0.0.1 "CREATE:$tmp/out.net"
+rcv=$last
+sleep 0.3
+app_send "$tmp/small.bin" 1
+wait_until 20 '[ "$(size_of "$tmp/out.net")" -ge 65536 ]'
+check "udp-listen: 64 KiB tty -> learnt peer, sha256 equal" same "$tmp/small.bin" "$tmp/out.net"
+stop "$rcv" "$sendpid" "$brpid"
+
+# ---- unix-listen, unix ------------------------------------------------------------
+begin
+$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$tmp/s.sock"
+bridge $BR "unix-listen:$tmp/s.sock"
+check "unix-listen: a stale socket file is replaced" 'logged "listening on $tmp/s.sock"'
+app_recv "$tmp/out.tty" "$SIZE"
+socat -u "FILE:$tmp/in.bin" "UNIX-CONNECT:$tmp/s.sock" 2>"$tmp/socat.log"
+wait "$apppid"
+check "unix-listen: $SIZE bytes client -> tty, sha256 equal" same "$tmp/in.bin" "$tmp/out.tty"
+bg socat -u "UNIX-CONNECT:$tmp/s.sock" "CREATE:$tmp/out.net"
+rd=$last
+wait_until 5 '[ $(grep -c " connected" "$tmp/br.log") -ge 2 ]'
+app_send "$tmp/in.bin" 1
+wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
+sleep 0.2
+stop "$rd" "$sendpid"
+check "unix-listen: $SIZE bytes tty -> client, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+stop "$brpid"
+check "unix-listen: the socket file is removed on exit" '[ ! -e "$tmp/s.sock" ]'
+
+begin
+app_recv "$tmp/out.tty" "$SIZE"
+bg socat -u "FILE:$tmp/in.bin" "UNIX-LISTEN:$tmp/c.sock"
+srv=$last
+wait_until 5 '[ -S "$tmp/c.sock" ]'
+bridge $BR "unix:$tmp/c.sock,retry=100"
+wait "$apppid"
+check "unix: $SIZE bytes server -> tty, sha256 equal" same "$tmp/in.bin" "$tmp/out.tty"
+stop "$srv"
+bg socat -u "UNIX-LISTEN:$tmp/c.sock,unlink-early" "CREATE:$tmp/out.net"
+srv=$last
+wait_until 10 '[ $(grep -c "connected to" "$tmp/br.log") -ge 2 ]'
+app_send "$tmp/in.bin" 1
+wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
+sleep 0.2
+check "unix: reconnects; $SIZE bytes tty -> server, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+stop "$srv" "$sendpid" "$brpid"
+
+# ---- fifo ---------------------------------------------------------------------------
+begin
+bridge $BR "fifo:$tmp/p"
+cat "$tmp/small.bin" "$tmp/small.bin" >"$tmp/two.bin"
+app_recv "$tmp/out.tty" 131072
+socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.in" 2>"$tmp/socat.log"
+sleep 0.5
+socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.in" 2>>"$tmp/socat.log"
+wait "$apppid"
+check "fifo: two writers in turn on PATH.in -> tty (reopened on EOF), sha256 equal" \
+	same "$tmp/two.bin" "$tmp/out.tty"
+bg socat -u "PIPE:$tmp/p.out" "CREATE:$tmp/out.net"
+rd=$last
+app_send "$tmp/in.bin" 1
+wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
+sleep 0.2
+stop "$rd" "$sendpid" "$brpid"
+check "fifo: $SIZE bytes tty -> PATH.out, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+
+# ---- file -------------------------------------------------------------------------------
+begin
+bridge $BR "file:$tmp/log.bin"
+app_send "$tmp/small.bin" 1
+wait_until 20 '[ "$(size_of "$tmp/log.bin")" -ge 65536 ]'
+stop "$sendpid" "$brpid"
+check "file: the application's output is appended as is" same "$tmp/small.bin" "$tmp/log.bin"
+begin
+printf 'AB\r\n' >"$tmp/ab.bin"
+bridge $BR "file:$tmp/hex.log,hex,timestamps"
+app_send "$tmp/ab.bin" 0.5
+wait_until 10 'grep -q "> 41 42 0d 0a" "$tmp/hex.log"'
+stop "$sendpid" "$brpid"
+check "file: hex with timestamps" \
+	'grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{3} > 41 42 0d 0a$" "$tmp/hex.log"'
+
+# ---- backpressure: a slow network reader ------------------------------------------------
+begin
+BIG=$((SIZE * 2))
+head -c "$BIG" /dev/urandom >"$tmp/big.bin"
+bridge $BR tcp-listen:4110
+bg sh -c "socat -u TCP:127.0.0.1:4110,rcvbuf=4096 STDOUT | (sleep 4; cat) >'$tmp/out.net'"
+rd=$last
+wait_until 5 'logged " connected"'
+app_send "$tmp/big.bin" 1
+wait_until 120 '[ "$(size_of "$tmp/out.net")" -ge "$BIG" ]'
+sleep 0.2
+stop "$sendpid"
+check "backpressure: the tty writer blocked while the reader stalled" \
+	'awk "/^sent/ { exit !(\$4 >= 0 && \$4 < $BIG) }" "$tmp/app_send.txt"'
+check "backpressure: nothing lost ($BIG bytes, sha256 equal)" same "$tmp/big.bin" "$tmp/out.net"
+pkill -P "$rd" 2>/dev/null
+stop "$rd" "$brpid"
+
+# ---- named pair, hangup, bad addresses --------------------------------------------------
+begin
+"$C" pair add tvsbr >"$tmp/pair.txt" 2>&1
+a=$(grep -l '^tvsbr$' /sys/class/tty/ttyVS*/pair_name 2>/dev/null | while read -r f; do
+	d=${f%/pair_name}; [ "$(cat "$d/pair_end")" = a ] && basename "$d"; done)
+bridge tvsbr-b tcp-listen:4111
+check "NAME-b resolves to the pair's second port" \
+	'[ -n "$a" ] && logged "ttyvsctl bridge: $(cat /sys/class/tty/$a/peer): tcp-listen:4111: listening"'
+"$C" pair del tvsbr force >/dev/null 2>&1
+wait "$brpid"
+rc=$?
+check "a deleted pair stops the bridge (exit 1, hangup logged)" '[ $rc = 1 ] && logged "hung up"'
+
+"$C" bridge $BR tcp-listen:70000 2>"$tmp/bad.txt"
+rc=$?
+"$C" bridge $BR bogus:1 2>>"$tmp/bad.txt"
+rc2=$?
+check "bad addresses: usage error (exit 2) with the reason" \
+	'[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "not a number 1..65535" "$tmp/bad.txt" && grep -q "unknown address kind" "$tmp/bad.txt"'
+
+echo "# $failed of $t failed"
+[ "$t" = "$N" ] || { echo "# planned $N tests, ran $t"; exit 1; }
+[ "$failed" = 0 ]

@@ -44,4 +44,15 @@
 #define TTYVS_DTR_RTS_ARG	int
 #endif
 
+/*
+ * TTY_DRIVER_RESET_SAVED_TERMIOS (reset the termios a reused minor saved)
+ * is in Debian's 6.1 but not in mainline 6.12 or 7.x: feature-tested. The
+ * flag is a no-op where it is missing: a pair re-created on a minor keeps
+ * the termios its predecessor saved there.
+ */
+#include <linux/tty_driver.h>
+#ifndef TTY_DRIVER_RESET_SAVED_TERMIOS
+#define TTY_DRIVER_RESET_SAVED_TERMIOS	0
+#endif
+
 #endif /* TTYVS_COMPAT_H */

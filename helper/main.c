@@ -27,6 +27,7 @@ static const struct cmd top_cmds[] = {
 	{ "monitor", monitor_main, "[timestamp]", "print events (pairs, opens, termios, lines, breaks) as they happen",
 	  monitor_detail, NULL },
 	{ "bridge", bridge_main, "PORT BACKEND", "join a pair end to a socket, FIFOs or a log file (foreground)", bridge_detail, NULL },
+	{ "daemon", daemon_main, "[-c FILE] [--check]", "create pairs and run bridges from a config file (foreground)", daemon_detail, NULL },
 	{ "help", help_main, "[COMMAND [SUBCOMMAND]]", "show help for a command", NULL, NULL },
 	{ NULL },
 };

@@ -123,5 +123,7 @@ int monitor_main(int argc, char **argv);
 extern const char monitor_detail[];
 int bridge_main(int argc, char **argv);
 extern const char bridge_detail[];
+int daemon_main(int argc, char **argv);
+extern const char daemon_detail[];
 
 #endif

@@ -90,6 +90,7 @@ check-build:
 	@test -n "$(TEST_KDIR)" || { echo "check: cannot resolve KERNEL=$(KERNEL)" >&2; exit 1; }
 	$(MAKE) modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C selftests
+	$(MAKE) -C guest
 
 bench: deps
 	@test -f bench/Makefile || { echo "bench: no bench/Makefile" >&2; exit 1; }

@@ -15,6 +15,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio xz-utils kmod
 	gcc make pkg-config libnl-3-dev libnl-genl-3-dev
 	sparse codespell dkms socat python3-serial python3-yaml
+	minicom picocom tmux
 	# the debug kernel (scripts/debug-kernel/build, make check KERNEL=debug)
 	bc flex bison libelf-dev
 )

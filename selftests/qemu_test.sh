@@ -124,7 +124,7 @@ pane_wait() {
 start_qemu() {
 	local name=$1
 	shift
-	"$QEMU" -accel tcg -nodefaults -nographic -no-reboot -display none -m 32 \
+	"$QEMU" -accel tcg -nodefaults -no-reboot -display none -m 32 \
 		-kernel "$UARTGUEST" "$@" </dev/null >"$tmp/qemu-$name.log" 2>&1 &
 	echo $! >"$tmp/qemu-$name.pid"
 }

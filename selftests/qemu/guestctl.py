@@ -33,6 +33,8 @@ GUEST = os.environ.get("UARTGUEST", os.path.join(ROOT, "guest", "uartguest.elf")
 TMP = os.environ.get("QEMU_TEST_TMP", "/tmp")
 BOOT_TIMEOUT = float(os.environ.get("QEMU_BOOT_TIMEOUT", "90"))
 STEP_TIMEOUT = 20.0
+# QEMU polls TIOCMGET every 10 ms (virtual time); seconds on a loaded host.
+POLL_TIMEOUT = 10.0
 
 TIOCGICOUNT = 0x545D
 BANNER = rb"uartguest ready\r\n"
@@ -58,7 +60,7 @@ class Fail(Exception):
 
 
 def qemu_argv(serials):
-    argv = [QEMU, "-accel", "tcg", "-nodefaults", "-nographic", "-no-reboot",
+    argv = [QEMU, "-accel", "tcg", "-nodefaults", "-no-reboot",
             "-display", "none", "-m", "32", "-kernel", GUEST]
     for s in serials:
         argv += ["-serial", s]
@@ -79,7 +81,8 @@ class Qemu:
                                          start_new_session=True)
         self.t0 = time.monotonic()
         # For qemu_test.sh's cleanup, should this process die first.
-        with open(os.path.join(TMP, "qemu-%s.pid" % name), "w") as f:
+        self.pidfile = os.path.join(TMP, "qemu-%s.pid" % name)
+        with open(self.pidfile, "w") as f:
             f.write("%d\n" % self.proc.pid)
 
     def check(self):
@@ -97,6 +100,8 @@ class Qemu:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if os.path.exists(self.pidfile):
+            os.unlink(self.pidfile)
 
 
 class Stream:
@@ -291,7 +296,8 @@ def scenario_line(guest_tty, host_tty):
                 t = time.monotonic()
                 host.set_lines(on, bits)
                 # Unsolicited: QEMU's 10 ms TIOCMGET poll flags the change.
-                host.read_until(rb"msr change " + want.encode() + rb"\r\n", 5)
+                host.read_until(rb"msr change " + want.encode() + rb"\r\n",
+                               POLL_TIMEOUT)
                 lat = (time.monotonic() - t) * 1000
                 host.command("!msr", rb"msr " + want.encode() + rb"\r\n")
                 diag("host %s %s -> guest MSR %s (change seen after %.0f ms)" %
@@ -365,8 +371,8 @@ def scenario_vm2vm(tty_a, tty_b):
                                    rb"line COM1\r\n", BOOT_TIMEOUT)
                 diag("guest %s banner after %.1fs" %
                      (n, time.monotonic() - vms[n].t0))
-        step("vm2vm: both guests boot (COM1 on %s/%s, console on COM2)" %
-             (tty_a, tty_b), boot, boot=True)
+        step("vm2vm: both guests boot (COM1s on %s <-> %s, consoles on COM2)"
+             % (tty_a, tty_b), boot, boot=True)
 
         def data():
             a.command("!send hello from A", rb"sent bytes=14\r\n")
@@ -389,15 +395,20 @@ def scenario_vm2vm(tty_a, tty_b):
             # A's DTR is B's DSR/DCD, A's RTS B's CTS: QEMU A's TIOCMSET on
             # one end, QEMU B's TIOCMGET poll on the other.
             a.command("!mcr D0", rb"mcr dtr=0 rts=1\r\n")
-            b.read_until(rb"msr change cts=1 dsr=0 dcd=0 ri=0\r\n", 5)
+            b.read_until(rb"msr change cts=1 dsr=0 dcd=0 ri=0\r\n",
+                        POLL_TIMEOUT)
             a.command("!mcr R0", rb"mcr dtr=0 rts=0\r\n")
-            b.read_until(rb"msr change cts=0 dsr=0 dcd=0 ri=0\r\n", 5)
+            b.read_until(rb"msr change cts=0 dsr=0 dcd=0 ri=0\r\n",
+                        POLL_TIMEOUT)
             a.command("!mcr D1 R1", rb"mcr dtr=1 rts=1\r\n")
-            b.read_until(rb"msr change cts=1 dsr=1 dcd=1 ri=0\r\n", 5)
+            b.read_until(rb"msr change cts=1 dsr=1 dcd=1 ri=0\r\n",
+                        POLL_TIMEOUT)
             b.command("!mcr R0", rb"mcr dtr=1 rts=0\r\n")
-            a.read_until(rb"msr change cts=0 dsr=1 dcd=1 ri=0\r\n", 5)
+            a.read_until(rb"msr change cts=0 dsr=1 dcd=1 ri=0\r\n",
+                        POLL_TIMEOUT)
             b.command("!mcr R1", rb"mcr dtr=1 rts=1\r\n")
-            a.read_until(rb"msr change cts=1 dsr=1 dcd=1 ri=0\r\n", 5)
+            a.read_until(rb"msr change cts=1 dsr=1 dcd=1 ri=0\r\n",
+                        POLL_TIMEOUT)
             b.command("!msr", rb"msr cts=1 dsr=1 dcd=1 ri=0\r\n")
             # A break from A reaches B as a NUL byte (see scenario_line).
             m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")

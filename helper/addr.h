@@ -75,7 +75,7 @@ void addr_sockname(const struct sockaddr *sa, socklen_t len, char *buf, size_t b
 	"    udp-listen:[ADDR:]PORT            UDP, remote learnt from the first datagram\n" \
 	"    unix-listen:PATH[,replace]        unix stream socket server\n" \
 	"    unix:PATH[,retry=MS]              unix stream socket client\n" \
-	"    fifo:PATH                         FIFOs PATH.in (to the tty) and PATH.out\n" \
+	"    fifo:PATH                         QEMU pipe FIFOs: tty -> PATH.in, PATH.out -> tty\n" \
 	"    file:PATH[,dir=both|in|out][,timestamps][,hex]  append to a log file\n"
 extern const char addr_syntax_help[];
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fifo:PATH, QEMU's "pipe" chardev layout: bytes in PATH.in go to the
- * tty, the tty's bytes go to PATH.out. Missing FIFOs are created (0600).
+ * fifo:PATH, the other side of QEMU's "pipe" chardev (-chardev
+ * pipe,path=PATH): QEMU reads PATH.in and writes PATH.out, so the bridge
+ * writes the tty's bytes to PATH.in and gives the tty what arrives in
+ * PATH.out. Missing FIFOs are created (0600).
  *
- * PATH.in is opened read-only and nonblocking: when its writer leaves
+ * PATH.out is opened read-only and nonblocking: when its writer leaves
  * (EOF, or EPOLLHUP) it is reopened, which waits quietly for the next
- * writer. PATH.out is opened read-write so that the open never fails
- * for want of a reader and the pipe keeps up to its capacity for the
- * next reader; when it is full, the tty is no longer read (backpressure).
+ * writer. PATH.in is opened read-write so that the open never fails for
+ * want of a reader and the pipe keeps up to its capacity for the next
+ * reader; when it is full, the tty is no longer read (backpressure).
  * A FIFO cannot tell whether a peer is there, so DTR/RTS stay raised.
  */
 #include <errno.h>
@@ -121,8 +123,9 @@ static int fifo_open(struct backend *b)
 	b->priv = s;
 	s->b = b;
 	s->in.fd = s->out.fd = -1;
-	snprintf(s->in_path, sizeof(s->in_path), "%s.in", b->addr->path);
-	snprintf(s->out_path, sizeof(s->out_path), "%s.out", b->addr->path);
+	/* in/out as seen from the tty: "in" is read, "out" written */
+	snprintf(s->in_path, sizeof(s->in_path), "%s.out", b->addr->path);
+	snprintf(s->out_path, sizeof(s->out_path), "%s.in", b->addr->path);
 	err = open_fifo(s, s->in_path, O_RDONLY, &s->in, in_cb);
 	if (!err)
 		err = open_fifo(s, s->out_path, O_RDWR, &s->out, out_cb);

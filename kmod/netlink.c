@@ -40,7 +40,8 @@ static struct netlink_range_validation ttyvs_buf_size_range = {
 /* Requests only; reply-only attributes are rejected as unsupported. */
 static const struct nla_policy ttyvs_policy[TTYVS_A_MAX + 1] = {
 	[TTYVS_A_PAIR_ID] = { .type = NLA_U32 },
-	[TTYVS_A_PAIR_NAME] = { .type = NLA_NUL_STRING, .len = TTYVS_NAME_MAX },
+	/* Length and characters are checked with a clearer message. */
+	[TTYVS_A_PAIR_NAME] = { .type = NLA_NUL_STRING },
 	[TTYVS_A_PAIR_FORCE] = { .type = NLA_FLAG },
 	[TTYVS_A_PAIR_LOOPBACK] = { .type = NLA_FLAG },
 	[TTYVS_A_PAIR_BAUD_EMULATION] = NLA_POLICY_MAX(NLA_U8, 1),
@@ -536,16 +537,33 @@ static int ttyvs_nl_pair_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
+	/* Say which of the two is taken (genl serialises us with pair-del). */
+	if (cfg.id >= 0) {
+		pair = ttyvs_pair_lookup(cfg.id, NULL);
+		if (pair) {
+			ttyvs_pair_put(pair);
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[TTYVS_A_PAIR_ID],
+					    "pair id already in use");
+			return -EEXIST;
+		}
+	}
+	if (cfg.name) {
+		pair = ttyvs_pair_lookup(0, cfg.name);
+		if (pair) {
+			ttyvs_pair_put(pair);
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[TTYVS_A_PAIR_NAME],
+					    "pair name already in use");
+			return -EEXIST;
+		}
+	}
+
 	pair = ttyvs_pair_create(&cfg);
 	if (IS_ERR(pair)) {
 		ret = PTR_ERR(pair);
-		if (ret == -EEXIST && cfg.name)
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[TTYVS_A_PAIR_NAME],
-					    "pair name already in use (or pair id taken)");
-		else if (ret == -EEXIST)
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[TTYVS_A_PAIR_ID],
-					    "pair id already in use");
+		if (ret == -EEXIST)
+			NL_SET_ERR_MSG(info->extack,
+				       "pair id or name already in use");
 		else if (ret == -ENOSPC && cfg.id >= 0)
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[TTYVS_A_PAIR_ID],
 					    "pair id beyond max_pairs");

@@ -279,6 +279,23 @@ static void ttyvs_port_setup(struct ttyvs_pair *pair, unsigned int i,
 	ttyvs_port_events_init(p);
 }
 
+/*
+ * The inputs a new pair's wiring gives while nothing is open (e.g. DCD wired
+ * "on"), as its initial state rather than as transitions.
+ */
+static void ttyvs_pair_init_lines(struct ttyvs_pair *pair)
+{
+	struct ttyvs_msr_delta d = {};
+	unsigned int i;
+
+	spin_lock_irq(&pair->lock);
+	ttyvs_pair_rewire(pair, &d);
+	for (i = 0; i < pair->nports; i++)
+		memset(&pair->ports[i]->icount, 0,
+		       sizeof(pair->ports[i]->icount));
+	spin_unlock_irq(&pair->lock);
+}
+
 /**
  * ttyvs_name_valid - is @name acceptable as a pair name?
  * @name: NUL-terminated
@@ -389,6 +406,7 @@ struct ttyvs_pair *ttyvs_pair_create(const struct ttyvs_pair_config *cfg)
 
 	for (i = 0; i < pair->nports; i++)
 		ttyvs_port_setup(pair, i, cfg);
+	ttyvs_pair_init_lines(pair);
 
 	for (i = 0; i < pair->nports; i++) {
 		struct ttyvs_port *p = pair->ports[i];

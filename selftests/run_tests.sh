@@ -30,18 +30,25 @@ esac
 TTYVS_KO=$ko
 export TTYVS_KO
 
+# A make variable's words, continuation lines included.
+make_list()
+{
+	sed -n "/^$1[[:space:]]*[:+]*=/{
+		:a
+		/\\\\\$/{N;ba
+		}
+		s/^[^=]*=//
+		s/\\\\\\n/ /g
+		p
+	}" "$here/Makefile" | tr '\n' ' '
+}
+
 if [ $# -gt 0 ]; then
 	tests=$*
 else
-	# The list lives in one place: TEST_GEN_PROGS in the Makefile.
-	tests=$(sed -n '/^TEST_GEN_PROGS[[:space:]]*[:+]*=/{
-		:a
-		/\\$/{N;ba
-		}
-		s/^[^=]*=//
-		s/\\\n/ /g
-		p
-	}' "$here/Makefile" | tr '\n' ' ')
+	# The lists live in one place: TEST_GEN_PROGS (built) and TEST_PROGS
+	# (scripts) in the Makefile.
+	tests="$(make_list TEST_GEN_PROGS) $(make_list TEST_PROGS)"
 fi
 if [ -z "$(echo $tests)" ]; then
 	echo "run_tests: no tests found in $here/Makefile" >&2
@@ -103,7 +110,7 @@ for t in $tests; do
 
 	# Top-level TAP results of the harness (indented lines are nested).
 	p=$(grep -c '^ok [0-9]' "$tmp/out")
-	s=$(grep -c '^ok [0-9][0-9]* # SKIP' "$tmp/out")
+	s=$(grep -c '^ok [0-9].*# SKIP' "$tmp/out")
 	f=$(grep -c '^not ok [0-9]' "$tmp/out")
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$tmp/out" | head -n 1)
 	p=$((p - s))

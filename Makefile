@@ -7,6 +7,7 @@
 #   make modules          the module, against KDIR
 #   make build-selftests  one of helper/ selftests/ bench/ (build-helper, ...)
 #   make check            install test deps, build, run the selftests in a VM
+#   make check-matrix     make check on every kernel of the tested matrix
 #   make bench            run the benchmark in a VM (one vCPU)
 #   make style            checkpatch, sparse and W=1 on the kernel sources
 #   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe
@@ -34,10 +35,22 @@ LINUX_SRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 RESOLVE := scripts/kernels/$(KERNEL)
 TEST_KDIR = $(shell test -x $(RESOLVE) && $(RESOLVE) kdir)
 VM_ARGS = $(shell test -x $(RESOLVE) && $(RESOLVE) vmargs)
+# Another release's kernel (6.12, 7.2) is built for in that release's chroot:
+# its resolver answers can-build, and `build` makes a copy of the module
+# whose path `ko` prints. The others build kmod/ttyvs.ko on the host.
+CHROOT_KERNEL = $(shell test -x $(RESOLVE) && $(RESOLVE) can-build 2>/dev/null)
+CHROOT_KBUILD ?= W=1 KCFLAGS=-Werror
+# The kernels of the tested matrix (make check-matrix).
+MATRIX_KERNELS ?= 6.1 6.12 7.2
+# make check also runs the DKMS lifecycle test (host, 6.1 headers) ...
+CHECK_DKMS ?= $(if $(filter 6.1,$(KERNEL)),y)
+# ... and builds the module (W=1, warnings as errors) for these kernels.
+CHECK_BUILD_KERNELS ?=
 NO_RESOLVER = { echo "no test kernel resolver $(RESOLVE) for KERNEL=$(KERNEL)" \
 	"(have: $(notdir $(wildcard scripts/kernels/*)))" >&2; exit 1; }
-# style: the running kernel's headers if there are any, else the test kernel's.
-STYLE_KDIR = $(if $(wildcard $(KDIR)/Makefile),$(KDIR),$(TEST_KDIR))
+# style: the running kernel's headers if there are any, else the test
+# kernel's (6.1's for a chroot kernel: sparse runs with the host's compiler).
+STYLE_KDIR = $(if $(wildcard $(KDIR)/Makefile),$(KDIR),$(if $(CHROOT_KERNEL),$(shell scripts/kernels/6.1 kdir),$(TEST_KDIR)))
 
 # DKMS / install locations.
 DKMS_SRC := /usr/src/ttyvs-$(VERSION)
@@ -48,7 +61,7 @@ SBINDIR ?= /usr/local/sbin
 SUBDIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile selftests/Makefile bench/Makefile))
 BUILD_SUBDIRS := $(addprefix build-,$(SUBDIRS))
 
-.PHONY: all modules $(BUILD_SUBDIRS) check check-build deps bench style checkpatch \
+.PHONY: all modules $(BUILD_SUBDIRS) check check-build check-matrix check-extra deps bench style checkpatch \
 	sparse w1 install install-check dkms-src uninstall clean help
 
 all: modules $(BUILD_SUBDIRS)
@@ -74,8 +87,13 @@ $(BUILD_SUBDIRS): build-%:
 # deps first, then a sub-make, so the test kernel is resolved after it has
 # been installed.
 check: deps
+	@$(MAKE) --no-print-directory style || \
+		{ echo "check: style (checkpatch, sparse, W=1) failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 	@$(MAKE) --no-print-directory check-build
-	@scripts/vm/check-suite $(VM_ARGS)
+	@$(MAKE) --no-print-directory check-extra
+	@TTYVS_KO=$$($(RESOLVE) ko 2>/dev/null || echo kmod/ttyvs.ko) \
+		TTYVS_CHECK_COUNTS="$$(ls $(CACHE)/check-extra/*.counts 2>/dev/null)" \
+		scripts/vm/check-suite $(VM_ARGS)
 
 deps:
 	@scripts/deps.sh
@@ -88,9 +106,22 @@ check-build:
 	fi
 	@test -x $(RESOLVE) || $(NO_RESOLVER)
 	@test -n "$(TEST_KDIR)" || { echo "check: cannot resolve KERNEL=$(KERNEL)" >&2; exit 1; }
-	$(MAKE) modules KDIR=$(TEST_KDIR)
+	$(if $(CHROOT_KERNEL),$(RESOLVE) build $(CHROOT_KBUILD) >/dev/null,$(MAKE) modules KDIR=$(TEST_KDIR))
+	$(MAKE) -C helper
 	$(MAKE) -C selftests
 	$(MAKE) -C guest
+
+# The DKMS lifecycle test and the build-only kernels: TAP here, their counts
+# go into check-suite's summary.
+check-extra:
+	@rm -rf $(CACHE)/check-extra && mkdir -p $(CACHE)/check-extra
+	@$(if $(CHECK_DKMS),scripts/dkms-test --counts $(CACHE)/check-extra/dkms.counts || true)
+	@$(if $(CHECK_BUILD_KERNELS),scripts/check-build-kernels \
+		--counts $(CACHE)/check-extra/build.counts $(CHECK_BUILD_KERNELS) || true)
+
+# make check on each kernel of the matrix, then a table.
+check-matrix: deps
+	@scripts/check-matrix $(MATRIX_KERNELS)
 
 bench: deps
 	@test -f bench/Makefile || { echo "bench: no bench/Makefile" >&2; exit 1; }

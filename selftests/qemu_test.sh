@@ -38,7 +38,6 @@ skip_all() {
 
 command -v "$QEMU" >/dev/null || skip_all "$QEMU not installed (apt-get install qemu-system-x86)"
 command -v python3 >/dev/null || skip_all "python3 missing"
-command -v tmux >/dev/null || skip_all "tmux not installed (apt-get install tmux)"
 [ -r "$UARTGUEST" ] || skip_all "$UARTGUEST not built: make -C guest"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 for i in 0 1 2 3; do
@@ -170,7 +169,9 @@ scenario 5 line /dev/ttyVS0 /dev/ttyVS1
 
 # 6: picocom.
 name="picocom on ttyVS1: banner, echo, MSR reply from the guest"
-if ! command -v picocom >/dev/null; then
+if ! command -v tmux >/dev/null; then
+	skip "$name" "tmux not installed (apt-get install tmux)"
+elif ! command -v picocom >/dev/null; then
 	skip "$name" "picocom not installed (apt-get install picocom)"
 elif terminal picocom "Terminal ready" \
 	"picocom -b 115200 --noreset --nolock /dev/ttyVS1"; then
@@ -182,7 +183,9 @@ terminal_end picocom
 
 # 7: minicom, with its capture file as the console log.
 name="minicom on ttyVS1: banner, echo, MSR reply; capture file has them"
-if ! command -v minicom >/dev/null; then
+if ! command -v tmux >/dev/null; then
+	skip "$name" "tmux not installed (apt-get install tmux)"
+elif ! command -v minicom >/dev/null; then
 	skip "$name" "minicom not installed (apt-get install minicom)"
 else
 	# A private minirc: no hardware flow control, no modem init.

@@ -55,4 +55,21 @@
 #define TTY_DRIVER_RESET_SAVED_TERMIOS	0
 #endif
 
+/*
+ * hrtimer_setup() (6.13) sets the callback with the clock and mode;
+ * hrtimer_init() is gone in 7.x. Feature-tested by kmod/Kbuild (a grep of
+ * the kernel's hrtimer.h): stable kernels may get it backported.
+ */
+#include <linux/hrtimer.h>
+#ifndef TTYVS_HAVE_HRTIMER_SETUP
+static inline void
+hrtimer_setup(struct hrtimer *timer,
+	      enum hrtimer_restart (*function)(struct hrtimer *),
+	      clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
+#endif
+
 #endif /* TTYVS_COMPAT_H */

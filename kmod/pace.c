@@ -197,8 +197,8 @@ out:
 
 void ttyvs_pace_init(struct ttyvs_port *p)
 {
-	hrtimer_init(&p->pace_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	p->pace_timer.function = ttyvs_pace_tick;
+	hrtimer_setup(&p->pace_timer, ttyvs_pace_tick, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_ABS_SOFT);
 	p->char_ns = div_u64(10ULL * NSEC_PER_SEC, TTYVS_DEFAULT_BAUD);
 }
 

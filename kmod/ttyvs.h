@@ -10,6 +10,15 @@
  * to zero the port's destruct drops the port's reference on the pair. The
  * pair frees itself and both port structures with its last reference, so a
  * peer pointer is valid for as long as either end is in use.
+ *
+ * Lock order
+ * ----------
+ * ttyvs_pairs_lock (mutex, pair.c: the pair idr) is taken alone or before
+ * tty core locks. tty_port::mutex (activate/shutdown/dtr_rts) and
+ * tty_struct::flow.lock (stop/start) may be held when we take
+ * ttyvs_pair::lock, which is innermost: under it we only insert into flip
+ * buffers, queue work and arm the pacing hrtimer, never sleep and never
+ * call back into the tty core.
  */
 #ifndef TTYVS_H
 #define TTYVS_H

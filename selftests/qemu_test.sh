@@ -113,7 +113,7 @@ pane_wait() {
 		if $TMUX_CMD capture-pane -p -t "$pane" 2>/dev/null | grep -Eq -- "$re"; then
 			return 0
 		fi
-		sleep 0.2
+		sleep 0.5
 	done
 	echo "# no /$re/ on the $pane screen within ${timeout}s; the screen:"
 	$TMUX_CMD capture-pane -p -t "$pane" 2>/dev/null | sed '/^$/d; s/^/#   /'

@@ -5,7 +5,10 @@
 # (socat), data both ways checked by sha256, DSR/DCD/CTS of the
 # application end following the connection (and a hangup with CLOCAL
 # clear), refuse and replace policies, reconnect of the TCP client,
-# backpressure with a slow network reader. Loopback addresses only.
+# backpressure with a slow network reader; the daemon: pairs created from
+# its config, bridges following pair deletion and re-creation, SIGHUP
+# reload, SIGKILL and restart under an open application tty, bad config
+# lines. Loopback addresses only.
 #
 # The bridge runs on ttyVS1 (or on NAME-b of a named pair), the
 # "application" (a python3 helper) on ttyVS0.
@@ -24,7 +27,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=32
+N=41
 
 echo "TAP version 13"
 
@@ -47,7 +50,9 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	"$C" pair del tvsbr force >/dev/null 2>&1
+	for n in tvsbr tvsd1 tvsd2; do
+		"$C" pair del $n force >/dev/null 2>&1
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -223,6 +228,7 @@ size_of() { wc -c <"$1" | tr -d ' '; }
 
 # app_recv OUT NBYTES: application reader in the background, ready when it returns
 app_recv() {
+	rm -f "$tmp/ready.r"
 	bg $PY "$tmp/app.py" recv $APP "$1" "$2" 60 "$tmp/ready.r" >"$tmp/app_recv.txt"
 	apppid=$last
 	wait_until 5 '[ -e "$tmp/ready.r" ]'
@@ -230,6 +236,7 @@ app_recv() {
 
 # app_send FILE HOLD: application writer in the background
 app_send() {
+	rm -f "$tmp/ready.s"
 	bg $PY "$tmp/app.py" send $APP "$1" "$2" "$tmp/ready.s" >"$tmp/app_send.txt"
 	sendpid=$last
 	wait_until 5 '[ -e "$tmp/ready.s" ]'
@@ -410,19 +417,19 @@ begin
 bridge $BR "fifo:$tmp/p"
 cat "$tmp/small.bin" "$tmp/small.bin" >"$tmp/two.bin"
 app_recv "$tmp/out.tty" 131072
-socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.in" 2>"$tmp/socat.log"
+socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.out" 2>"$tmp/socat.log"
 sleep 0.5
-socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.in" 2>>"$tmp/socat.log"
+socat -u "FILE:$tmp/small.bin" "PIPE:$tmp/p.out" 2>>"$tmp/socat.log"
 wait "$apppid"
-check "fifo: two writers in turn on PATH.in -> tty (reopened on EOF), sha256 equal" \
+check "fifo: two writers in turn on PATH.out -> tty (reopened on EOF), sha256 equal" \
 	same "$tmp/two.bin" "$tmp/out.tty"
-bg socat -u "PIPE:$tmp/p.out" "CREATE:$tmp/out.net"
+bg socat -u "PIPE:$tmp/p.in" "CREATE:$tmp/out.net"
 rd=$last
 app_send "$tmp/in.bin" 1
 wait_until 60 '[ "$(size_of "$tmp/out.net")" -ge "$SIZE" ]'
 sleep 0.2
 stop "$rd" "$sendpid" "$brpid"
-check "fifo: $SIZE bytes tty -> PATH.out, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
+check "fifo: $SIZE bytes tty -> PATH.in, sha256 equal" same "$tmp/in.bin" "$tmp/out.net"
 
 # ---- file -------------------------------------------------------------------------------
 begin
@@ -477,6 +484,89 @@ rc=$?
 rc2=$?
 check "bad addresses: usage error (exit 2) with the reason" \
 	'[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "not a number 1..65535" "$tmp/bad.txt" && grep -q "unknown address kind" "$tmp/bad.txt"'
+
+# ---- daemon ------------------------------------------------------------------------------
+begin
+portof() {	# portof NAME END: ttyVSn of that end of the named pair
+	for f in /sys/class/tty/ttyVS*/pair_name; do
+		d=${f%/pair_name}
+		[ "$(cat "$f")" = "$1" ] && [ "$(cat "$d/pair_end")" = "$2" ] && basename "$d"
+	done
+}
+cat >"$tmp/d.conf" <<CONF
+# test config
+pair tvsd1 buffer 16k
+pair tvsd2
+bridge tvsd1-b tcp-listen:4120   # a comment
+bridge tvsd2-b unix-listen:$tmp/d.sock
+CONF
+bg "$C" daemon -c "$tmp/d.conf" 2>>"$tmp/br.log"
+dpid=$last
+wait_until 10 'logged "running: 2 pairs, 2 bridges" && logged "tcp-listen:4120: listening" && logged "d.sock: listening"'
+APP1=$(portof tvsd1 a)
+check "daemon: creates the pairs and starts the bridges" \
+	'[ -n "$APP1" ] && logged "created pair tvsd1" && logged "created pair tvsd2" && logged "listening on 127.0.0.1:4120"'
+APP=$APP1
+app_recv "$tmp/out.tty" 65536
+socat -u "FILE:$tmp/small.bin" TCP:127.0.0.1:4120 2>"$tmp/socat.log"
+wait "$apppid"
+check "daemon: data through a configured bridge" same "$tmp/small.bin" "$tmp/out.tty"
+
+"$C" pair del tvsd1 force >/dev/null 2>&1
+wait_until 10 'logged "tvsd1-b: bridge tcp-listen:4120 stopped (pair deleted)" || logged "tvsd1-b: no such pair"'
+sleep 0.5
+socat -u /dev/null TCP:127.0.0.1:4120 2>/dev/null
+rc=$?
+check "daemon: a deleted pair stops its bridge" '[ $rc != 0 ] && logged "hung up\|pair deleted"'
+"$C" pair add tvsd1 >/dev/null 2>&1
+wait_until 10 'logged "pair tvsd1 created: bridge tcp-listen:4120 started"'
+APP=$(portof tvsd1 a)
+app_recv "$tmp/out.tty" 65536
+socat -u "FILE:$tmp/small.bin" TCP:127.0.0.1:4120 2>"$tmp/socat.log"
+wait "$apppid"
+check "daemon: a re-created pair restarts its bridge" \
+	'logged "pair tvsd1 created: bridge tcp-listen:4120 started" && same "$tmp/small.bin" "$tmp/out.tty"'
+
+# SIGHUP: the tcp bridge (with a client connected) stays, the unix one goes, a new one comes
+bg sh -c "sleep 60 | socat - TCP:127.0.0.1:4120"
+cl=$last
+wait_until 5 '[ $(grep -c "tcp-listen:4120: client .* connected" "$tmp/br.log") -ge 3 ]'
+sed -i "s|^bridge tvsd2-b .*|bridge tvsd2-b tcp-listen:4121|" "$tmp/d.conf"
+kill -HUP "$dpid"
+wait_until 10 'logged "reloaded"'
+check "daemon: SIGHUP reloads: unchanged bridge kept, removed one stopped, new one started" \
+	'logged "1 bridges unchanged, 1 new, 1 removed" && logged "listening on 127.0.0.1:4121" && [ ! -e "$tmp/d.sock" ] && [ $(grep -c "tcp-listen:4120: client .* disconnected" "$tmp/br.log") = 2 ]'
+echo "bridge nonsense" >>"$tmp/d.conf"
+kill -HUP "$dpid"
+wait_until 10 'logged "keeping the old configuration"'
+check "daemon: a bad file on SIGHUP names FILE:LINE and keeps the old configuration" \
+	'logged "d.conf:6: bridge: expected" && logged "keeping the old configuration" && kill -0 $dpid'
+pkill -P "$cl" socat 2>/dev/null
+stop "$cl"
+
+# SIGKILL and restart: the application keeps its tty open
+sed -i '$d' "$tmp/d.conf"
+app_recv "$tmp/out.tty" 65536
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+bg "$C" daemon -c "$tmp/d.conf" 2>>"$tmp/br.log"
+dpid=$last
+wait_until 10 '[ $(grep -c "listening on 127.0.0.1:4120" "$tmp/br.log") -ge 3 ]'
+socat -u "FILE:$tmp/small.bin" TCP:127.0.0.1:4120 2>"$tmp/socat.log"
+wait "$apppid"
+check "daemon: killed with SIGKILL and restarted, the open application tty gets data again" \
+	same "$tmp/small.bin" "$tmp/out.tty"
+stop "$dpid"
+check "daemon: stops on SIGTERM" 'logged "daemon: Terminated: stopping"'
+
+printf 'pair ok\npair ok\n' >"$tmp/bad.conf"
+"$C" daemon -c "$tmp/bad.conf" 2>"$tmp/bad.txt"
+rc=$?
+check "daemon: a malformed file refuses to start, naming FILE:LINE" \
+	'[ $rc != 0 ] && grep -q "bad.conf:2: pair \"ok\" already defined at line 1" "$tmp/bad.txt"'
+"$C" pair del tvsd1 force >/dev/null 2>&1
+"$C" pair del tvsd2 force >/dev/null 2>&1
+APP=ttyVS0
 
 echo "# $failed of $t failed"
 [ "$t" = "$N" ] || { echo "# planned $N tests, ran $t"; exit 1; }

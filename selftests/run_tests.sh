@@ -15,7 +15,8 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-timeout_s=${TTYVS_TEST_TIMEOUT:-300}
+# Generous: nested QEMU (qemu_test.sh) is slow on a loaded machine.
+timeout_s=${TTYVS_TEST_TIMEOUT:-600}
 # A long stress run needs its duration plus time to stop and check.
 if [ -n "$TTYVS_STRESS_SECONDS" ] && [ "$TTYVS_STRESS_SECONDS" -gt 0 ] 2>/dev/null &&
    [ $((TTYVS_STRESS_SECONDS + 120)) -gt "$timeout_s" ]; then

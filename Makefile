@@ -17,7 +17,7 @@
 # Variables:
 #   KDIR    kernel build dir for `modules` (default: the running kernel's)
 #   KERNEL  test kernel for check/bench/style, resolved by scripts/kernels/$(KERNEL)
-#           (default 6.1: Debian 12's installed 6.1 kernel)
+#           (default 6.1: Debian 12's 6.1 kernel; debug: scripts/debug-kernel)
 
 SHELL := /bin/bash
 empty :=
@@ -97,6 +97,7 @@ check: deps
 
 deps:
 	@scripts/deps.sh
+	@if [ "$(KERNEL)" = debug ]; then scripts/debug-kernel/build; fi
 
 check-build:
 	@if [ ! -f selftests/Makefile ] || [ ! -x selftests/run_tests.sh ]; then \

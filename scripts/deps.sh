@@ -16,6 +16,8 @@ packages=(
 	gcc make pkg-config libnl-3-dev libnl-genl-3-dev
 	sparse codespell dkms socat python3-serial python3-yaml
 	minicom picocom tmux
+	# the 6.12 and 7.2 test kernels' chroots (scripts/chroot-kernel)
+	debootstrap
 	# the debug kernel (scripts/debug-kernel/build, make check KERNEL=debug)
 	bc flex bison libelf-dev
 )

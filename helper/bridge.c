@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 
 #include "bridge.h"
+#include "nl.h"
 
 const char *bridge_log_prefix = "ttyvsctl bridge";
 
@@ -185,6 +186,67 @@ static int open_tty(struct bridge *br)
 	return 0;
 }
 
+static const struct {
+	uint32_t baud;
+	speed_t speed;
+} speeds[] = {
+	{ 50, B50 }, { 75, B75 }, { 110, B110 }, { 134, B134 }, { 150, B150 }, { 200, B200 },
+	{ 300, B300 }, { 600, B600 }, { 1200, B1200 }, { 1800, B1800 }, { 2400, B2400 },
+	{ 4800, B4800 }, { 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 },
+	{ 57600, B57600 }, { 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
+	{ 500000, B500000 }, { 576000, B576000 }, { 921600, B921600 }, { 1000000, B1000000 },
+	{ 1152000, B1152000 }, { 1500000, B1500000 }, { 2000000, B2000000 },
+	{ 2500000, B2500000 }, { 3000000, B3000000 }, { 3500000, B3500000 },
+	{ 4000000, B4000000 },
+};
+
+void bridge_set_baud(struct bridge *br, uint32_t baud)
+{
+	struct termios t;
+
+	if (br->tty.fd < 0 || br->failed || !baud || baud == br->baud)
+		return;
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		if (speeds[i].baud != baud)
+			continue;
+		if (tcgetattr(br->tty.fd, &t) == 0) {
+			cfsetispeed(&t, speeds[i].speed);
+			cfsetospeed(&t, speeds[i].speed);
+			if (tcsetattr(br->tty.fd, TCSANOW, &t) == 0)
+				br->baud = baud;
+		}
+		return;
+	}
+}
+
+/*
+ * The application's end decides the speed (it matters with baud-rate
+ * emulation, which paces each sender at its own speed): take its speed
+ * from the kernel, if this is a ttyVS port with a peer.
+ */
+static void follow_peer_speed(struct bridge *br)
+{
+	struct port_info pi;
+	struct nlc *c;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/tty/%s/peer", br->port);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(br->peer, sizeof(br->peer), f))
+		br->peer[0] = '\0';
+	fclose(f);
+	br->peer[strcspn(br->peer, "\n")] = '\0';
+	if (!br->peer[0] || !strcmp(br->peer, br->port) || nlc_open(&c))
+		return;
+	nlc_describe(c, "port show", "port %s", br->peer);
+	if (!nlc_port_get(c, br->peer, 0, &pi) && pi.has_termios)
+		bridge_set_baud(br, pi.termios.baud);
+	nlc_close(c);
+}
+
 static const struct backend_ops *ops_for(enum addr_kind k)
 {
 	switch (k) {
@@ -234,6 +296,7 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 	}
 	if (err)
 		goto fail;
+	follow_peer_speed(br);
 	br->be.ops = ops_for(a->kind);
 	br->be.br = br;
 	br->be.loop = l;
@@ -257,6 +320,7 @@ void bridge_free(struct bridge *br)
 {
 	if (!br)
 		return;
+	br->on_fail = NULL;	/* no callbacks while tearing down */
 	loop_defer_cancel(br->loop, &br->upd);
 	if (br->be.ops) {
 		br->be.ops->close(&br->be);

@@ -13,6 +13,7 @@
 #define TTYVSCTL_BRIDGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "loop.h"
@@ -51,6 +52,8 @@ struct backend {
 struct bridge {
 	char port[32];			/* "ttyVS1" */
 	char dev[64];			/* "/dev/ttyVS1" */
+	char peer[32];			/* the application's end, "" if unknown */
+	uint32_t baud;			/* speed set to follow the peer, 0 if none */
 	struct addr addr;
 	struct loop *loop;
 	struct loop_fd tty;
@@ -74,6 +77,9 @@ void bridge_free(struct bridge *br);
 
 /* One line on stderr: "PREFIX: ttyVS1: tcp-listen:4000: MESSAGE". */
 void bridge_log(const struct bridge *br, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sets the bridge's end to the application end's speed (standard rates). */
+void bridge_set_baud(struct bridge *br, uint32_t baud);
 
 /* For backends. */
 void bridge_kick(struct bridge *br);

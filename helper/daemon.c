@@ -427,8 +427,8 @@ static struct entry *entry_new(struct daemon *d, const struct conf_bridge *cb)
 
 static void entry_free(struct entry *e)
 {
-	loop_defer_cancel(e->d->l, &e->reap);
 	entry_stop(e, NULL);
+	loop_defer_cancel(e->d->l, &e->reap);
 	free(e);
 }
 
@@ -462,8 +462,15 @@ static void on_event(const struct event *ev, void *arg)
 {
 	struct daemon *d = arg;
 
-	if (ev->is_port)
+	if (ev->is_port) {
+		/* the application's end changed its speed: follow it */
+		if (ev->cmd != TTYVS_CMD_PORT_TERMIOS_NTF || !ev->port.has_termios)
+			return;
+		for (struct entry *e = d->entries; e; e = e->next)
+			if (e->br && !strcmp(e->br->peer, ev->port.name))
+				bridge_set_baud(e->br, ev->port.termios.baud);
 		return;
+	}
 	for (struct entry *e = d->entries; e; e = e->next) {
 		if (!entry_on_pair(e, &ev->pair))
 			continue;

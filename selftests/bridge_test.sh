@@ -27,7 +27,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=41
+N=45
 
 echo "TAP version 13"
 
@@ -485,6 +485,64 @@ rc2=$?
 check "bad addresses: usage error (exit 2) with the reason" \
 	'[ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "not a number 1..65535" "$tmp/bad.txt" && grep -q "unknown address kind" "$tmp/bad.txt"'
 
+# ---- address syntax (parser) -----------------------------------------------------------
+begin
+cat >"$tmp/ok.conf" <<CONF
+bridge ttyVS1 tcp-listen:4000
+bridge ttyVS2 tcp-listen:0.0.0.0:4000,replace
+bridge ttyVS3 tcp-listen:[::1]:4000
+bridge ttyVS4 tcp:localhost:1,retry=10
+bridge ttyVS5 udp:127.0.0.1:5,bind=127.0.0.1:6
+bridge ttyVS6 udp-listen:7
+bridge ttyVS7 unix-listen:/tmp/a,replace
+bridge ttyVS8 unix:/tmp/b,retry=30000
+bridge ttyVS9 fifo:/tmp/f
+bridge ttyVS10 file:/tmp/l,dir=out,hex,timestamps
+bridge ttyVS11 TCP-LISTEN:9
+bridge x-a tcp:[::1]:65535
+CONF
+"$C" daemon -c "$tmp/ok.conf" --check >"$tmp/parse.txt" 2>&1
+check "addresses: every form and option accepted" 'grep -q "0 pairs, 12 bridges: OK" "$tmp/parse.txt"'
+long=$(printf '%0200d' 0)
+bad=0
+while IFS='|' read -r a want; do
+	"$C" bridge $BR "$a" 2>"$tmp/bad1.txt"
+	rc=$?
+	if [ $rc != 2 ] || ! grep -qF -- "$want" "$tmp/bad1.txt"; then
+		echo "# \"$a\": rc=$rc: $(head -n 1 "$tmp/bad1.txt")"
+		bad=$((bad + 1))
+	fi
+done <<CASES
+tcp-listen:|port "" is not a number
+tcp-listen:0|port "0" is not a number 1..65535
+tcp:4000|expected HOST:PORT
+tcp::4000|missing host
+tcp:::1:4000|in brackets
+tcp:[::1:4000|expected [IPV6]:PORT
+tcp-listen:4000,replace=1|takes no value
+tcp-listen:4000,retry=5|unknown option "retry" for tcp-listen (allowed: replace)
+tcp:h:1,retry=5|milliseconds 10..30000
+tcp:h:1,retry=x|not a number of milliseconds
+udp:h:1,bind=|needs a value
+udp:h:1,bind=1:2:3|in brackets
+file:/x,dir=sideways|expected both, in or out
+unix-listen:/$long|path longer than
+fifo:|missing path
+tcp-listen:4000,,replace|empty option
+nokind|expected KIND:ARGUMENTS
+serial:x|unknown address kind "serial"
+CASES
+check "addresses: malformed ones rejected (exit 2) with the reason" '[ $bad = 0 ]'
+
+# ---- speed follows the application's end -------------------------------------------------
+begin
+stty -F /dev/$APP 57600 2>"$tmp/stty.txt"
+bridge $BR tcp-listen:4112
+check "speed: the bridge's end takes the application end's speed" \
+	'stty -F /dev/$BR 2>&1 | grep -q "speed 57600 baud"'
+stop "$brpid"
+stty -F /dev/$APP 9600
+
 # ---- daemon ------------------------------------------------------------------------------
 begin
 portof() {	# portof NAME END: ttyVSn of that end of the named pair
@@ -526,6 +584,11 @@ socat -u "FILE:$tmp/small.bin" TCP:127.0.0.1:4120 2>"$tmp/socat.log"
 wait "$apppid"
 check "daemon: a re-created pair restarts its bridge" \
 	'logged "pair tvsd1 created: bridge tcp-listen:4120 started" && same "$tmp/small.bin" "$tmp/out.tty"'
+
+stty -F /dev/$APP 19200
+wait_until 5 'stty -F /dev/$(cat /sys/class/tty/$APP/peer) 2>&1 | grep -q "speed 19200 baud"'
+check "daemon: the bridge's end follows the application end's speed changes" \
+	'stty -F /dev/$(cat /sys/class/tty/$APP/peer) 2>&1 | grep -q "speed 19200 baud"'
 
 # SIGHUP: the tcp bridge (with a client connected) stays, the unix one goes, a new one comes
 bg sh -c "sleep 60 | socat - TCP:127.0.0.1:4120"

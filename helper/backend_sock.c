@@ -94,7 +94,7 @@ static void connect_failed(struct sock_be *s, int err)
 {
 	conn_close(s);
 	if (err != s->last_err)
-		bridge_log(s->b->br, "cannot connect to %s: %s; retrying (every %u ms at most %u ms)", s->where,
+		bridge_log(s->b->br, "cannot connect to %s: %s; retrying in %u ms, backing off up to %u ms", s->where,
 			   strerror(-err), s->delay_ms, ADDR_RETRY_MAX_MS);
 	s->last_err = err;
 	schedule_retry(s);

@@ -134,6 +134,16 @@ bench: deps
 	$(MAKE) -C bench
 	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench'
 
+# Long kernel-side runs (issue 7), see selftests/stress.sh: race_test and
+# stress_test for DURATION seconds, nl_fuzz/ioctl_fuzz with large counts,
+# 300 module reloads; `make fuzz` runs the fuzzers longer, then the
+# helper's fuzz target (if any). Same KERNEL= choice as check.
+DURATION ?= 600
+.PHONY: stress fuzz
+stress fuzz: deps
+	@$(MAKE) --no-print-directory check-build
+	@TTYVS_KO=$$($(RESOLVE) ko 2>/dev/null || echo kmod/ttyvs.ko) selftests/stress.sh $@ $(DURATION) $(VM_ARGS)
+
 # --- style -------------------------------------------------------------------
 
 CHECKPATCH_DIR := $(CACHE)/checkpatch

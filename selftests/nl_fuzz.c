@@ -488,7 +488,9 @@ int main(void)
 		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
 	if (!pid) {
 		fflush(stdout);
-		_exit(run_unpriv(nunpriv, seed));
+		r = run_unpriv(nunpriv, seed);
+		fflush(stdout);	/* its report, before _exit() */
+		_exit(r);
 	}
 	r = waitpid(pid, &status, 0);
 	ksft_test_result(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,

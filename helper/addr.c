@@ -28,6 +28,7 @@ enum {
 	OPT_DIR = 1 << 3,
 	OPT_TIMESTAMPS = 1 << 4,
 	OPT_HEX = 1 << 5,
+	OPT_DROP = 1 << 6,
 };
 
 static const struct {
@@ -37,12 +38,12 @@ static const struct {
 	unsigned int opts;
 	const char *allowed;	/* for messages */
 } kinds[] = {
-	{ "tcp-listen", ADDR_TCP_LISTEN, FORM_LISTEN, OPT_REPLACE, "replace" },
-	{ "tcp", ADDR_TCP, FORM_CONNECT, OPT_RETRY, "retry=MS" },
+	{ "tcp-listen", ADDR_TCP_LISTEN, FORM_LISTEN, OPT_REPLACE | OPT_DROP, "replace, drop" },
+	{ "tcp", ADDR_TCP, FORM_CONNECT, OPT_RETRY | OPT_DROP, "retry=MS, drop" },
 	{ "udp", ADDR_UDP, FORM_CONNECT, OPT_BIND, "bind=ADDR:PORT" },
-	{ "udp-listen", ADDR_UDP_LISTEN, FORM_LISTEN, 0, "none" },
-	{ "unix-listen", ADDR_UNIX_LISTEN, FORM_PATH, OPT_REPLACE, "replace" },
-	{ "unix", ADDR_UNIX, FORM_PATH, OPT_RETRY, "retry=MS" },
+	{ "udp-listen", ADDR_UDP_LISTEN, FORM_LISTEN, OPT_DROP, "drop" },
+	{ "unix-listen", ADDR_UNIX_LISTEN, FORM_PATH, OPT_REPLACE | OPT_DROP, "replace, drop" },
+	{ "unix", ADDR_UNIX, FORM_PATH, OPT_RETRY | OPT_DROP, "retry=MS, drop" },
 	{ "fifo", ADDR_FIFO, FORM_PATH, 0, "none" },
 	{ "file", ADDR_FILE, FORM_PATH, OPT_DIR | OPT_TIMESTAMPS | OPT_HEX,
 	  "dir=both|in|out, timestamps, hex" },
@@ -147,12 +148,14 @@ static int parse_option(struct addr *a, unsigned int allowed, const char *kname,
 		bit = OPT_TIMESTAMPS;
 	else if (!strcmp(opt, "hex"))
 		bit = OPT_HEX;
+	else if (!strcmp(opt, "drop"))
+		bit = OPT_DROP;
 	if (!bit || !(allowed & bit))
 		return fail(err, errlen, "unknown option \"%s\" for %s (allowed: %s)", opt, kname,
 			    allowed_txt);
 	if ((bit & (OPT_RETRY | OPT_BIND | OPT_DIR)) && (!val || !*val))
 		return fail(err, errlen, "option \"%s\" needs a value (%s=...)", opt, opt);
-	if ((bit & (OPT_REPLACE | OPT_TIMESTAMPS | OPT_HEX)) && val)
+	if ((bit & (OPT_REPLACE | OPT_TIMESTAMPS | OPT_HEX | OPT_DROP)) && val)
 		return fail(err, errlen, "option \"%s\" takes no value", opt);
 
 	switch (bit) {
@@ -164,6 +167,9 @@ static int parse_option(struct addr *a, unsigned int allowed, const char *kname,
 		break;
 	case OPT_HEX:
 		a->hex = true;
+		break;
+	case OPT_DROP:
+		a->drop = true;
 		break;
 	case OPT_RETRY: {
 		char *end;

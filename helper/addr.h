@@ -40,6 +40,7 @@ struct addr {
 	char port[8];
 	char path[ADDR_PATH_MAX];	/* unix, fifo (base name), file */
 	bool replace;			/* *-listen: a new client replaces the old */
+	bool drop;			/* discard the tty's output while no peer */
 	unsigned int retry_ms;		/* tcp, unix: first reconnect delay */
 	bool has_bind;			/* udp */
 	char bind_host[ADDR_HOST_MAX];
@@ -76,7 +77,8 @@ void addr_sockname(const struct sockaddr *sa, socklen_t len, char *buf, size_t b
 	"    unix-listen:PATH[,replace]        unix stream socket server\n" \
 	"    unix:PATH[,retry=MS]              unix stream socket client\n" \
 	"    fifo:PATH                         QEMU pipe FIFOs: tty -> PATH.in, PATH.out -> tty\n" \
-	"    file:PATH[,dir=both|in|out][,timestamps][,hex]  append to a log file\n"
+	"    file:PATH[,dir=both|in|out][,timestamps][,hex]  append to a log file\n" \
+	"    ,drop (tcp*, unix*, udp-listen): discard the tty's output while no peer\n"
 extern const char addr_syntax_help[];
 
 #endif

@@ -102,7 +102,7 @@ static void bridge_update(struct loop_defer *d)
 	b->ops->update(b);
 	if (br->failed)
 		return;
-	if (ring_room(&br->tx) && (b->connected || b->sink))
+	if (ring_room(&br->tx) && (b->connected || b->sink || br->addr.drop))
 		ev |= EPOLLIN;
 	if (ring_len(&br->rx))
 		ev |= EPOLLOUT;
@@ -129,6 +129,9 @@ static void tty_cb(struct loop_fd *lfd, uint32_t revents)
 			tty_hangup(br, (int)n);
 			return;
 		}
+		/* ",drop": nobody to send it to, as on a cable with nobody listening */
+		if (n > 0 && !br->be.connected && !br->be.sink && br->addr.drop)
+			ring_reset(&br->tx);
 		if (n > 0)
 			bridge_kick(br);
 	}

@@ -27,7 +27,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=45
+N=47
 
 echo "TAP version 13"
 
@@ -465,6 +465,23 @@ check "backpressure: nothing lost ($BIG bytes, sha256 equal)" same "$tmp/big.bin
 pkill -P "$rd" 2>/dev/null
 stop "$rd" "$brpid"
 
+# ---- drop: no peer, the application's output is discarded, not held --------------------
+begin
+bridge $BR tcp-listen:4113,drop
+app_send "$tmp/small.bin" 0.5
+wait "$sendpid"
+check "drop: with no client the application's writes complete" \
+	'grep -q "^sent 65536 " "$tmp/app_send.txt"'
+bg socat -u TCP:127.0.0.1:4113 "CREATE:$tmp/out.net"
+rd=$last
+wait_until 5 'logged " connected"'
+printf 'fresh\n' >"$tmp/fresh.txt"
+app_send "$tmp/fresh.txt" 0.5
+wait_until 10 '[ "$(size_of "$tmp/out.net")" -ge 6 ]'
+sleep 0.3
+check "drop: a client then gets only what was sent after it connected" same "$tmp/fresh.txt" "$tmp/out.net"
+stop "$rd" "$sendpid" "$brpid"
+
 # ---- named pair, hangup, bad addresses --------------------------------------------------
 begin
 "$C" pair add tvsbr >"$tmp/pair.txt" 2>&1
@@ -498,7 +515,7 @@ bridge ttyVS7 unix-listen:/tmp/a,replace
 bridge ttyVS8 unix:/tmp/b,retry=30000
 bridge ttyVS9 fifo:/tmp/f
 bridge ttyVS10 file:/tmp/l,dir=out,hex,timestamps
-bridge ttyVS11 TCP-LISTEN:9
+bridge ttyVS11 TCP-LISTEN:9,drop
 bridge x-a tcp:[::1]:65535
 CONF
 "$C" daemon -c "$tmp/ok.conf" --check >"$tmp/parse.txt" 2>&1
@@ -520,7 +537,7 @@ tcp::4000|missing host
 tcp:::1:4000|in brackets
 tcp:[::1:4000|expected [IPV6]:PORT
 tcp-listen:4000,replace=1|takes no value
-tcp-listen:4000,retry=5|unknown option "retry" for tcp-listen (allowed: replace)
+tcp-listen:4000,retry=5|unknown option "retry" for tcp-listen (allowed: replace, drop)
 tcp:h:1,retry=5|milliseconds 10..30000
 tcp:h:1,retry=x|not a number of milliseconds
 udp:h:1,bind=|needs a value

@@ -470,15 +470,16 @@ struct ttyvs_pair *ttyvs_pair_lookup(u32 id, const char *name)
 	int i;
 
 	mutex_lock(&ttyvs_pairs_lock);
-	if (name) {
+	if (!name) {
+		pair = idr_find(&ttyvs_pairs, id);
+	} else if (*name) {
+		/* Unnamed pairs have name "": never found by name. */
 		idr_for_each_entry(&ttyvs_pairs, it, i) {
 			if (!it->dead && !strcmp(it->name, name)) {
 				pair = it;
 				break;
 			}
 		}
-	} else {
-		pair = idr_find(&ttyvs_pairs, id);
 	}
 	if (pair && (pair->dead || !kref_get_unless_zero(&pair->kref)))
 		pair = NULL;

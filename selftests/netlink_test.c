@@ -387,7 +387,9 @@ TEST_F(nl, names)
 		ASSERT_EQ(0, new_pair(self, &c, &p, &e))
 			TH_LOG("name \"%s\": %s (%s)", good[i], strerror(-e.err), e.msg);
 		EXPECT_STREQ(good[i], p.name);
-		/* lookup by name */
+		/* lookup by name; "" is no name and never finds an unnamed pair */
+		EXPECT_EQ(-ENOENT, tnl_pair_get(&self->nl, -1, "", NULL, NULL));
+		EXPECT_EQ(-ENOENT, tnl_pair_del(&self->nl, -1, "", true, NULL));
 		ASSERT_EQ(0, tnl_pair_get(&self->nl, -1, good[i], &g, NULL));
 		EXPECT_EQ(p.id, g.id);
 		EXPECT_STREQ(good[i], g.name);

@@ -78,7 +78,9 @@ restore_defaults()
 	if [ ! -d /sys/module/ttyvs ]; then
 		insmod "$ko" || return 1
 	fi
-	if [ "$(cat /sys/module/ttyvs/parameters/pairs 2>/dev/null)" != 2 ]; then
+	# A test that lost a default pair must not take the next ones down.
+	if [ "$(cat /sys/module/ttyvs/parameters/pairs 2>/dev/null)" != 2 ] ||
+	   [ ! -e /sys/class/tty/ttyVS0 ] || [ ! -e /sys/class/tty/ttyVS3 ]; then
 		rmmod ttyvs && insmod "$ko" || return 1
 	fi
 	echo N > /sys/module/ttyvs/parameters/emulate_baud 2>/dev/null

@@ -207,9 +207,7 @@ install: install-check
 	dkms install -m ttyvs -v $(VERSION)
 	install -D -m 0644 udev/60-ttyvs.rules $(UDEV_RULES_DIR)/60-ttyvs.rules
 	udevadm control --reload >/dev/null 2>&1 || true
-	@if [ -x helper/ttyvsctl ]; then \
-		echo "install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl"; \
-		install -D -m 0755 helper/ttyvsctl $(SBINDIR)/ttyvsctl; fi
+	$(MAKE) -C helper install SBINDIR=$(SBINDIR)
 	modprobe ttyvs
 	udevadm trigger --subsystem-match=tty --action=add >/dev/null 2>&1 || true
 	@echo "ttyvs $(VERSION) installed; /dev/ttyVS* are group dialout"
@@ -239,7 +237,8 @@ uninstall:
 	for v in $$(dkms status -m ttyvs 2>/dev/null | sed -n 's|^ttyvs/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
 		dkms remove -m ttyvs -v $$v --all; done
 	rm -rf /usr/src/ttyvs-*
-	rm -f $(UDEV_RULES_DIR)/60-ttyvs.rules $(SBINDIR)/ttyvsctl
+	rm -f $(UDEV_RULES_DIR)/60-ttyvs.rules
+	$(MAKE) -C helper uninstall SBINDIR=$(SBINDIR)
 	udevadm control --reload >/dev/null 2>&1 || true
 
 # --- clean -------------------------------------------------------------------

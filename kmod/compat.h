@@ -45,17 +45,6 @@
 #endif
 
 /*
- * TTY_DRIVER_RESET_SAVED_TERMIOS (reset the termios a reused minor saved)
- * is in Debian's 6.1 but not in mainline 6.12 or 7.x: feature-tested. The
- * flag is a no-op where it is missing: a pair re-created on a minor keeps
- * the termios its predecessor saved there.
- */
-#include <linux/tty_driver.h>
-#ifndef TTY_DRIVER_RESET_SAVED_TERMIOS
-#define TTY_DRIVER_RESET_SAVED_TERMIOS	0
-#endif
-
-/*
  * hrtimer_setup() (6.13) sets the callback with the clock and mode;
  * hrtimer_init() is gone in 7.x. Feature-tested by kmod/Kbuild (a grep of
  * the kernel's hrtimer.h): stable kernels may get it backported.

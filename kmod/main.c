@@ -45,8 +45,7 @@ static int __init ttyvs_init(void)
 	}
 
 	driver = tty_alloc_driver(max_pairs * TTYVS_PORTS_PER_PAIR,
-				  TTY_DRIVER_REAL_RAW | TTY_DRIVER_DYNAMIC_DEV |
-				  TTY_DRIVER_RESET_SAVED_TERMIOS);
+				  TTY_DRIVER_REAL_RAW | TTY_DRIVER_DYNAMIC_DEV);
 	if (IS_ERR(driver))
 		return PTR_ERR(driver);
 

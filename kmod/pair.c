@@ -261,6 +261,19 @@ void ttyvs_pair_put(struct ttyvs_pair *pair)
 	kref_put(&pair->kref, ttyvs_pair_release);
 }
 
+/*
+ * A new pair starts from the driver's default termios even on a minor an
+ * earlier pair used: drop what the tty core saved there at its last close.
+ * No tty can hold the minor now, its id was only freed after every tty of
+ * the old pair was released. (Debian's 6.1 has a driver flag for this;
+ * mainline does not.)
+ */
+static void ttyvs_forget_saved_termios(unsigned int index)
+{
+	kfree(ttyvs_driver->termios[index]);
+	ttyvs_driver->termios[index] = NULL;
+}
+
 static void ttyvs_port_setup(struct ttyvs_pair *pair, unsigned int i,
 			     const struct ttyvs_pair_config *cfg)
 {
@@ -273,6 +286,7 @@ static void ttyvs_port_setup(struct ttyvs_pair *pair, unsigned int i,
 	/* A loopback plug: the port is its own peer. */
 	p->peer = pair->ports[pair->nports == 1 ? 0 : !i];
 	p->index = pair->id * TTYVS_PORTS_PER_PAIR + i;
+	ttyvs_forget_saved_termios(p->index);
 	p->termios = ttyvs_driver->init_termios;
 	memcpy(p->wire, cfg->wire[i], sizeof(p->wire));
 	ttyvs_pace_init(p);

@@ -443,6 +443,45 @@ TEST_F(nl, names)
 	EXPECT_EQ(before + (int)ARRAY_SIZE(good), count_pairs(&self->nl));
 }
 
+/* A pair re-created on a used minor starts from the default termios. */
+TEST_F(nl, recreated_pair_default_termios)
+{
+	struct tnl_pair_cfg c;
+	struct tnl_pair p;
+	struct tnl_err e;
+	struct termios t;
+	int fd, ret, i;
+
+	tnl_cfg_init(&c);
+	c.id = 600;
+	ASSERT_EQ(0, new_pair(self, &c, &p, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(wait_node(1200, true, 3000));
+	fd = tvs_open(1200, true);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	ASSERT_EQ(B9600, cfgetospeed(&t));
+	cfsetospeed(&t, B19200);
+	cfsetispeed(&t, B19200);
+	ASSERT_EQ(0, tcsetattr(fd, TCSANOW, &t));
+	close(fd);
+	ASSERT_EQ(0, tnl_pair_del(&self->nl, 600, NULL, false, &e)) TH_LOG("%s", e.msg);
+
+	/* The id is free once the last tty of the old pair is released. */
+	for (i = 0; i < 100; i++) {
+		ret = new_pair(self, &c, &p, &e);
+		if (ret != -EEXIST)
+			break;
+		tvs_msleep(20);
+	}
+	ASSERT_EQ(0, ret) TH_LOG("re-create id 600: %s", e.msg);
+	ASSERT_TRUE(wait_node(1200, true, 3000));
+	fd = tvs_open(1200, true);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	EXPECT_EQ(B9600, cfgetospeed(&t)) TH_LOG("the old pair's 19200 survived");
+	close(fd);
+}
+
 TEST_F(nl, pair_id_request)
 {
 	struct tnl_pair_cfg c;

@@ -201,9 +201,16 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+/*
+ * SIGALRM every usec until disarm(): repeated, since a signal that comes
+ * before the call has gone to sleep would not wake it.
+ */
 static void arm(long usec)
 {
-	struct itimerval it = { .it_value = { usec / 1000000, usec % 1000000 } };
+	struct itimerval it = {
+		.it_value = { usec / 1000000, usec % 1000000 },
+		.it_interval = { usec / 1000000, usec % 1000000 },
+	};
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
@@ -591,6 +598,9 @@ static int fuzz(long count, struct stats *st)
 	long i;
 
 	for (i = 0; i < count; i++) {
+		if (i && i % 10000 == 0)
+			ksft_print_msg("%s: %ld calls, %.0f s\n", privileged ? "root" : "uid 65534",
+				       i, tvs_now() - t0);
 		if (privileged && i == count / 4)
 			tvs_param_write("emulate_baud", "Y");
 		if (privileged && i == count / 2)
@@ -714,6 +724,7 @@ int main(void)
 	const char *s;
 	pid_t pid;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress shows on a pipe */
 	ksft_print_header();
 	if (!tvs_module_loaded())
 		ksft_exit_skip("ttyvs not loaded\n");

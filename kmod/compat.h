@@ -25,14 +25,12 @@
 #define TTYVS_XCHAR		u8
 #define TTYVS_RECV_RET		size_t
 #define TTYVS_RECV_CHAR		u8
-#define TTYVS_LOOKAHEAD_LEN	size_t
 #else
 #define TTYVS_WRITE_RET		int
 #define TTYVS_WRITE_LEN		int
 #define TTYVS_XCHAR		char
 #define TTYVS_RECV_RET		int
 #define TTYVS_RECV_CHAR		unsigned char
-#define TTYVS_LOOKAHEAD_LEN	unsigned int
 #endif
 
 /* 6.3 turned tty_port_operations::carrier_raised() and dtr_rts() to bool. */

@@ -9,12 +9,10 @@
  * stalled reader blocks instead of losing data, and is woken when the
  * peer's line discipline consumes input.
  */
-#include <linux/sched/signal.h>
 #include <linux/serial.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
 #include <linux/tty_flip.h>
-#include <linux/uaccess.h>
 
 #include "ttyvs.h"
 

@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 
 #include "bridge.h"
+#include "config.h"
 #include "nl.h"
 #include "ttyvsctl.h"
 #include "wiring.h"
@@ -43,25 +44,6 @@ const char daemon_detail[] =
 	"  [wiring-a SPEC] [wiring-b SPEC]\" and \"bridge PORT BACKEND\"; see\n"
 	"  ttyvsctl-bridge(8). SIGHUP reloads the file (a bad file keeps the old\n"
 	"  configuration); SIGINT and SIGTERM stop. --check only checks the file.\n";
-
-struct conf_pair {
-	char name[TTYVS_NAME_MAX + 1];
-	struct pair_req req;
-	int line;
-};
-
-struct conf_bridge {
-	char port[64];			/* as written: NAME-a, ttyVS3, /dev/ttyVS3 */
-	struct addr addr;
-	int line;
-};
-
-struct conf {
-	struct conf_pair *pairs;
-	size_t npairs;
-	struct conf_bridge *bridges;
-	size_t nbridges;
-};
 
 struct daemon;
 
@@ -96,192 +78,6 @@ static void dlog(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* ---- config ------------------------------------------------------------------ */
-
-static void conf_free(struct conf *c)
-{
-	free(c->pairs);
-	free(c->bridges);
-	memset(c, 0, sizeof(*c));
-}
-
-static bool valid_pair_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > TTYVS_NAME_MAX || is_all_digits(s))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '.' || *s == '-'))
-			return false;
-	return true;
-}
-
-#define CONF_ERR(...) do { \
-	fprintf(stderr, "%s:%d: ", path, lineno); \
-	fprintf(stderr, __VA_ARGS__); \
-	fputc('\n', stderr); \
-	goto bad; \
-} while (0)
-
-static int parse_size(const char *s, uint32_t *out)
-{
-	unsigned long long v, mult = 1;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		mult = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1024 * 1024, end++;
-	if (*end || v > UINT32_MAX / mult)
-		return -EINVAL;
-	*out = (uint32_t)(v * mult);
-	return 0;
-}
-
-/* Port argument forms; for NAME-a/-b, *pair gets NAME. */
-static bool valid_port_arg(const char *s, char *pair)
-{
-	size_t n = strlen(s);
-
-	pair[0] = '\0';
-	if (s[0] == '/')
-		return n < 64;
-	if (!strncmp(s, "ttyVS", 5) && is_all_digits(s + 5))
-		return true;
-	if (n < 3 || n - 2 > TTYVS_NAME_MAX || s[n - 2] != '-' || (s[n - 1] != 'a' && s[n - 1] != 'b'))
-		return false;
-	memcpy(pair, s, n - 2);
-	pair[n - 2] = '\0';
-	return valid_pair_name(pair);
-}
-
-static int conf_load(const char *path, struct conf *out)
-{
-	struct conf c = { 0 };
-	char line[1024], err[256];
-	int lineno = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f) {
-		fprintf(stderr, PROG " daemon: cannot read %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *w[16], *p, *save;
-		int n = 0;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f))
-			CONF_ERR("line too long (at most %zu characters)", sizeof(line) - 2);
-		for (p = line; *p; p++)
-			if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
-				*p = '\0';
-				break;
-			}
-		for (p = strtok_r(line, " \t\r\n", &save); p; p = strtok_r(NULL, " \t\r\n", &save)) {
-			if (n == 16)
-				CONF_ERR("too many words");
-			w[n++] = p;
-		}
-		if (!n)
-			continue;
-		if (!strcmp(w[0], "pair")) {
-			struct conf_pair *cp, *np;
-
-			if (n < 2)
-				CONF_ERR("pair: missing NAME");
-			if (!valid_pair_name(w[1]))
-				CONF_ERR("pair: bad name \"%s\" ([A-Za-z0-9_.-], 1..%d characters, not digits only)",
-					 w[1], TTYVS_NAME_MAX);
-			for (size_t i = 0; i < c.npairs; i++)
-				if (!strcmp(c.pairs[i].name, w[1]))
-					CONF_ERR("pair \"%s\" already defined at line %d", w[1], c.pairs[i].line);
-			np = realloc(c.pairs, (c.npairs + 1) * sizeof(*np));
-			if (!np)
-				CONF_ERR("out of memory");
-			c.pairs = np;
-			cp = &c.pairs[c.npairs++];
-			memset(cp, 0, sizeof(*cp));
-			snprintf(cp->name, sizeof(cp->name), "%s", w[1]);
-			cp->line = lineno;
-			cp->req.baud_emulation = -1;
-			for (int i = 2; i < n; i++) {
-				if (!strcmp(w[i], "loopback")) {
-					cp->req.loopback = true;
-				} else if (!strcmp(w[i], "baud-emulation") && i + 1 < n) {
-					i++;
-					if (strcmp(w[i], "on") && strcmp(w[i], "off"))
-						CONF_ERR("baud-emulation: \"%s\": expected on or off", w[i]);
-					cp->req.baud_emulation = !strcmp(w[i], "on");
-				} else if (!strcmp(w[i], "buffer") && i + 1 < n) {
-					i++;
-					if (parse_size(w[i], &cp->req.buf_size) ||
-					    cp->req.buf_size < TTYVS_BUF_SIZE_MIN ||
-					    cp->req.buf_size > TTYVS_BUF_SIZE_MAX)
-						CONF_ERR("buffer: \"%s\": bytes %d..%d expected (k and M suffixes)",
-							 w[i], TTYVS_BUF_SIZE_MIN, TTYVS_BUF_SIZE_MAX);
-					cp->req.has_buf_size = true;
-				} else if ((!strcmp(w[i], "wiring-a") || !strcmp(w[i], "wiring-b")) &&
-					   i + 1 < n) {
-					int end = w[i][7] == 'b';
-
-					i++;
-					if (wiring_parse(w[i], &cp->req.wiring[end]))
-						CONF_ERR("wiring-%c: bad SPEC \"%s\" (see the message above)",
-							 'a' + end, w[i]);
-					cp->req.has_wiring[end] = true;
-				} else {
-					CONF_ERR("pair: unknown option \"%s\"%s (loopback, baud-emulation on|off, buffer BYTES, wiring-a SPEC, wiring-b SPEC)",
-						 w[i], i + 1 == n ? " or a missing value" : "");
-				}
-			}
-			if (cp->req.loopback && cp->req.has_wiring[1])
-				CONF_ERR("pair \"%s\": a loopback pair has no end b (wiring-b)", cp->name);
-		} else if (!strcmp(w[0], "bridge")) {
-			struct conf_bridge *cb, *nb;
-			char pname[TTYVS_NAME_MAX + 3];
-
-			if (n != 3)
-				CONF_ERR("bridge: expected \"bridge PORT BACKEND\"");
-			if (!valid_port_arg(w[1], pname))
-				CONF_ERR("bridge: bad port \"%s\" (NAME-a, NAME-b, ttyVSn or /dev/...)", w[1]);
-			for (size_t i = 0; i < c.nbridges; i++)
-				if (!strcmp(c.bridges[i].port, w[1]))
-					CONF_ERR("bridge: %s already bridged at line %d", w[1], c.bridges[i].line);
-			nb = realloc(c.bridges, (c.nbridges + 1) * sizeof(*nb));
-			if (!nb)
-				CONF_ERR("out of memory");
-			c.bridges = nb;
-			cb = &c.bridges[c.nbridges++];
-			memset(cb, 0, sizeof(*cb));
-			snprintf(cb->port, sizeof(cb->port), "%s", w[1]);
-			cb->line = lineno;
-			if (addr_parse(w[2], &cb->addr, err, sizeof(err)))
-				CONF_ERR("bridge: bad backend: %s", err);
-		} else {
-			CONF_ERR("unknown statement \"%s\" (pair, bridge)", w[0]);
-		}
-	}
-	fclose(f);
-	/* the names point into c.pairs, which realloc may have moved */
-	for (size_t i = 0; i < c.npairs; i++)
-		c.pairs[i].req.name = c.pairs[i].name;
-	*out = c;
-	return 0;
-bad:
-	fclose(f);
-	conf_free(&c);
-	return -EINVAL;
 }
 
 /* ---- pairs --------------------------------------------------------------------- */
@@ -367,7 +163,7 @@ static void entry_start(struct entry *e)
 	if (e->br)
 		return;
 	memset(&pi, 0, sizeof(pi));
-	valid_port_arg(e->cb.port, pname);
+	conf_port_arg(e->cb.port, pname);
 	if (e->cb.port[0] == '/') {
 		snprintf(dev, sizeof(dev), "%s", e->cb.port);
 		snprintf(port, sizeof(port), "%s", strrchr(e->cb.port, '/') + 1);
@@ -442,7 +238,7 @@ static bool entry_on_pair(const struct entry *e, const struct pair_info *pi)
 {
 	char pname[TTYVS_NAME_MAX + 3];
 
-	valid_port_arg(e->cb.port, pname);
+	conf_port_arg(e->cb.port, pname);
 	if (pname[0] && !strcmp(pname, pi->name))
 		return true;
 	if (e->pair[0] && !strcmp(e->pair, pi->name))

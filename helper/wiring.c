@@ -57,13 +57,13 @@ static int lookup(const char *const *names, size_t n, const char *s, size_t slen
 	return -1;
 }
 
-int wiring_parse(const char *spec, struct wiring *w)
+int wiring_parse_msg(const char *spec, struct wiring *w, char *err, size_t errlen)
 {
 	const char *p = spec;
 
 	memset(w->v, WIRE_UNSET, sizeof(w->v));
 	if (!*spec) {
-		fprintf(stderr, PROG ": empty wiring spec\n");
+		snprintf(err, errlen, "empty wiring spec");
 		return -EINVAL;
 	}
 	while (*p) {
@@ -75,18 +75,18 @@ int wiring_parse(const char *spec, struct wiring *w)
 		int line, s;
 
 		if (!eq) {
-			fprintf(stderr, PROG ": wiring \"%.*s\": expected LINE=SOURCE\n",
-				(int)(end - p), p);
+			snprintf(err, errlen, "wiring \"%.*s\": expected LINE=SOURCE", (int)(end - p), p);
 			return -EINVAL;
 		}
 		line = lookup(line_names, WIRE_NLINES, p, eq - p);
 		if (line < 0) {
-			fprintf(stderr, PROG ": wiring \"%.*s\": unknown input line \"%.*s\" (cts, dsr, dcd, ri)\n",
-				(int)(end - p), p, (int)(eq - p), p);
+			snprintf(err, errlen,
+				 "wiring \"%.*s\": unknown input line \"%.*s\" (cts, dsr, dcd, ri)",
+				 (int)(end - p), p, (int)(eq - p), p);
 			return -EINVAL;
 		}
 		if (w->v[line] != WIRE_UNSET) {
-			fprintf(stderr, PROG ": wiring: %s given twice\n", line_names[line]);
+			snprintf(err, errlen, "wiring: %s given twice", line_names[line]);
 			return -EINVAL;
 		}
 		if (src < end && (*src == '!' || *src == '~')) {
@@ -95,8 +95,9 @@ int wiring_parse(const char *spec, struct wiring *w)
 		}
 		s = lookup(src_names, sizeof(src_names) / sizeof(src_names[0]), src, end - src);
 		if (s < 0) {
-			fprintf(stderr, PROG ": wiring \"%.*s\": unknown source \"%.*s\" (rts, dtr, out1, out2, open, on, off; ! or ~ inverts)\n",
-				(int)(end - p), p, (int)(end - src), src);
+			snprintf(err, errlen,
+				 "wiring \"%.*s\": unknown source \"%.*s\" (rts, dtr, out1, out2, open, on, off; ! or ~ inverts)",
+				 (int)(end - p), p, (int)(end - src), src);
 			return -EINVAL;
 		}
 		w->v[line] = (uint8_t)s | invert;
@@ -104,11 +105,21 @@ int wiring_parse(const char *spec, struct wiring *w)
 			break;
 		p = comma + 1;
 		if (!*p) {
-			fprintf(stderr, PROG ": wiring spec \"%s\" ends with a comma\n", spec);
+			snprintf(err, errlen, "wiring spec \"%s\" ends with a comma", spec);
 			return -EINVAL;
 		}
 	}
 	return 0;
+}
+
+int wiring_parse(const char *spec, struct wiring *w)
+{
+	char err[256];
+	int rc = wiring_parse_msg(spec, w, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, PROG ": %s\n", err);
+	return rc;
 }
 
 void wiring_format(const struct wiring *w, char *buf, size_t len)

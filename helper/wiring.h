@@ -8,6 +8,8 @@
 
 /* Parse SPEC into w (lines not named stay WIRE_UNSET). 0 or -EINVAL, with a message. */
 int wiring_parse(const char *spec, struct wiring *w);
+/* The same, the message (no prefix, no newline) in err instead of on stderr. */
+int wiring_parse_msg(const char *spec, struct wiring *w, char *err, size_t errlen);
 /* "rts", "!dtr", "off", or "?" for an unknown value. buf >= 16 bytes. */
 const char *wire_src_str(uint8_t v, char *buf, size_t len);
 /* "cts", "dsr", "dcd", "ri" */

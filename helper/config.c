@@ -70,8 +70,10 @@ bool conf_port_arg(const char *s, char *pair)
 	size_t n = strlen(s);
 
 	pair[0] = '\0';
+	if (n >= CONF_PORT_MAX)
+		return false;
 	if (s[0] == '/')
-		return n < CONF_PORT_MAX;
+		return true;
 	if (!strncmp(s, "ttyVS", 5) && digits_only(s + 5))
 		return true;
 	if (n < 3 || n - 2 > TTYVS_NAME_MAX || s[n - 2] != '-' || (s[n - 1] != 'a' && s[n - 1] != 'b'))

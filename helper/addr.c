@@ -47,6 +47,10 @@ static const struct {
 	{ "fifo", ADDR_FIFO, FORM_PATH, 0, "none" },
 	{ "file", ADDR_FILE, FORM_PATH, OPT_DIR | OPT_TIMESTAMPS | OPT_HEX,
 	  "dir=both|in|out, timestamps, hex" },
+	{ "telnet-listen", ADDR_TELNET_LISTEN, FORM_LISTEN, OPT_REPLACE | OPT_DROP, "replace, drop" },
+	{ "telnet", ADDR_TELNET, FORM_CONNECT, OPT_RETRY | OPT_DROP, "retry=MS, drop" },
+	{ "rfc2217-listen", ADDR_RFC2217_LISTEN, FORM_LISTEN, OPT_REPLACE, "replace" },
+	{ "rfc2217", ADDR_RFC2217, FORM_CONNECT, OPT_RETRY, "retry=MS" },
 };
 
 const char addr_syntax_help[] = ADDR_SYNTAX_HELP;
@@ -222,7 +226,7 @@ int addr_parse(const char *s, struct addr *a, char *err, size_t errlen)
 			break;
 	if (i == n)
 		return fail(err, errlen,
-			    "unknown address kind \"%s\" (tcp-listen, tcp, udp, udp-listen, unix-listen, unix, fifo, file)",
+			    "unknown address kind \"%s\" (tcp-listen, tcp, udp, udp-listen, unix-listen, unix, fifo, file, telnet-listen, telnet, rfc2217-listen, rfc2217)",
 			    buf);
 	a->kind = kinds[i].kind;
 	opts = strchr(args, ',');

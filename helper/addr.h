@@ -21,6 +21,10 @@ enum addr_kind {
 	ADDR_UNIX,
 	ADDR_FIFO,
 	ADDR_FILE,
+	ADDR_TELNET_LISTEN,
+	ADDR_TELNET,
+	ADDR_RFC2217_LISTEN,
+	ADDR_RFC2217,
 	ADDR_NKINDS,
 };
 
@@ -36,12 +40,12 @@ enum addr_dir { DIR_BOTH, DIR_IN, DIR_OUT };
 struct addr {
 	enum addr_kind kind;
 	char text[ADDR_TEXT_MAX];	/* as written, for messages */
-	char host[ADDR_HOST_MAX];	/* tcp, udp, *-listen ("" = default) */
+	char host[ADDR_HOST_MAX];	/* tcp, udp, telnet, rfc2217, *-listen ("" = default) */
 	char port[8];
 	char path[ADDR_PATH_MAX];	/* unix, fifo (base name), file */
 	bool replace;			/* *-listen: a new client replaces the old */
 	bool drop;			/* discard the tty's output while no peer */
-	unsigned int retry_ms;		/* tcp, unix: first reconnect delay */
+	unsigned int retry_ms;		/* tcp, unix, telnet, rfc2217: first reconnect delay */
 	bool has_bind;			/* udp */
 	char bind_host[ADDR_HOST_MAX];
 	char bind_port[8];
@@ -78,7 +82,13 @@ void addr_sockname(const struct sockaddr *sa, socklen_t len, char *buf, size_t b
 	"    unix:PATH[,retry=MS]              unix stream socket client\n" \
 	"    fifo:PATH                         QEMU pipe FIFOs: tty -> PATH.in, PATH.out -> tty\n" \
 	"    file:PATH[,dir=both|in|out][,timestamps][,hex]  append to a log file\n" \
-	"    ,drop (tcp*, unix*, udp-listen): discard the tty's output while no peer\n"
+	"    telnet-listen:[ADDR:]PORT[,replace]  telnet server: IAC escaped, IAC BREAK <-> break\n" \
+	"    telnet:HOST:PORT[,retry=MS]       telnet client\n" \
+	"    rfc2217-listen:[ADDR:]PORT[,replace]  RFC 2217 server: the client sets speed, format,\n" \
+	"                                      flow, DTR/RTS, breaks; gets the modem lines\n" \
+	"    rfc2217:HOST:PORT[,retry=MS]      RFC 2217 client: the application's termios, DTR/RTS\n" \
+	"                                      and breaks go to the server; its lines come back\n" \
+	"    ,drop (tcp*, unix*, telnet*, udp-listen): discard the tty's output while no peer\n"
 extern const char addr_syntax_help[];
 
 #endif

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "backend_sock.h"
 #include "bridge.h"
 
 struct sock_be {
@@ -43,6 +44,8 @@ struct sock_be {
 	unsigned int delay_ms;
 	int last_err;			/* last connect error logged (quiet repeats) */
 	bool unlink_path;
+	const struct sock_proto *proto;	/* telnet, RFC 2217: bytes go through it */
+	void *pp;
 };
 
 static void conn_cb(struct loop_fd *lfd, uint32_t revents);
@@ -67,6 +70,18 @@ static void conn_close(struct sock_be *s)
 	s->peer_gone = false;
 }
 
+static void proto_up(struct sock_be *s)
+{
+	if (s->proto && s->conn.fd >= 0)
+		s->proto->up(s->pp);
+}
+
+static void proto_down(struct sock_be *s)
+{
+	if (s->proto)
+		s->proto->down(s->pp);
+}
+
 static void schedule_retry(struct sock_be *s)
 {
 	int err = loop_timer_arm(s->b->loop, &s->retry, s->delay_ms);
@@ -82,9 +97,11 @@ static void conn_lost(struct sock_be *s, const char *why)
 	conn_close(s);
 	if (s->listener) {
 		bridge_peer_down(s->b, "client %s disconnected (%s)", s->peer, why);
+		proto_down(s);
 		return;
 	}
 	bridge_peer_down(s->b, "disconnected from %s (%s); reconnecting", s->peer, why);
+	proto_down(s);
 	s->delay_ms = s->b->addr->retry_ms;
 	s->last_err = 0;
 	schedule_retry(s);
@@ -107,6 +124,7 @@ static void connected(struct sock_be *s)
 	s->last_err = 0;
 	snprintf(s->peer, sizeof(s->peer), "%s", s->where);
 	bridge_peer_up(s->b, "connected to %s", s->where);
+	proto_up(s);
 }
 
 static void start_connect(struct sock_be *s)
@@ -137,7 +155,7 @@ static void retry_cb(struct loop_timer *t)
 
 static void conn_read(struct sock_be *s)
 {
-	ssize_t n = ring_read_fd(s->b->rx, s->conn.fd);
+	ssize_t n = s->proto ? s->proto->read(s->pp, s->conn.fd) : ring_read_fd(s->b->rx, s->conn.fd);
 
 	if (n > 0)
 		bridge_kick(s->b->br);
@@ -150,7 +168,7 @@ static void conn_read(struct sock_be *s)
 /* Returns false if the connection was lost. */
 static bool conn_write(struct sock_be *s)
 {
-	ssize_t n = ring_write_fd(s->b->tx, s->conn.fd);
+	ssize_t n = s->proto ? s->proto->write(s->pp, s->conn.fd) : ring_write_fd(s->b->tx, s->conn.fd);
 
 	if (n > 0) {
 		bridge_kick(s->b->br);
@@ -241,6 +259,7 @@ static void accept_cb(struct loop_fd *lfd, uint32_t revents)
 		loop_fd_init(&s->conn, fd, conn_cb, s);
 		snprintf(s->peer, sizeof(s->peer), "%s", name);
 		bridge_peer_up(s->b, "client %s connected", name);
+		proto_up(s);
 	}
 }
 
@@ -285,19 +304,36 @@ static int unix_clear_stale(struct sock_be *s, const char *path)
 	return err;
 }
 
-static int sock_open(struct backend *b)
+static bool want_read(struct sock_be *s)
+{
+	return s->proto ? s->proto->want_read(s->pp) : ring_room(s->b->rx) > 0;
+}
+
+static bool want_write(struct sock_be *s)
+{
+	return s->proto ? s->proto->want_write(s->pp) : ring_len(s->b->tx) > 0;
+}
+
+/* proto (with its p) is freed by sock_close(), or here if s cannot be allocated. */
+static int sock_open_with(struct backend *b, const struct sock_proto *proto, void *p)
 {
 	const struct addr *a = b->addr;
 	struct sock_be *s = calloc(1, sizeof(*s));
 	char err_txt[256];
 	int err, fd, one = 1;
 
-	if (!s)
+	if (!s) {
+		if (proto)
+			proto->destroy(p);
 		return -ENOMEM;
+	}
 	b->priv = s;
 	s->b = b;
+	s->proto = proto;
+	s->pp = p;
 	s->lst.fd = s->conn.fd = s->retry.lfd.fd = -1;
-	s->listener = a->kind == ADDR_TCP_LISTEN || a->kind == ADDR_UNIX_LISTEN;
+	s->listener = a->kind == ADDR_TCP_LISTEN || a->kind == ADDR_UNIX_LISTEN ||
+		      a->kind == ADDR_TELNET_LISTEN || a->kind == ADDR_RFC2217_LISTEN;
 	s->is_unix = a->kind == ADDR_UNIX_LISTEN || a->kind == ADDR_UNIX;
 	s->delay_ms = a->retry_ms;
 	if (s->is_unix) {
@@ -340,13 +376,39 @@ static int sock_open(struct backend *b)
 	return loop_fd_set(b->loop, &s->lst, EPOLLIN);
 }
 
-static void sock_close(struct backend *b)
+static int sock_open(struct backend *b)
+{
+	return sock_open_with(b, NULL, NULL);
+}
+
+int sock_open_proto(struct backend *b, const struct sock_proto *proto, void *p)
+{
+	return sock_open_with(b, proto, p);
+}
+
+void *sock_proto_priv(struct backend *b)
+{
+	struct sock_be *s = b->priv;
+
+	return s ? s->pp : NULL;
+}
+
+void sock_proto_kick(struct backend *b)
+{
+	bridge_kick(b->br);
+}
+
+void sock_close(struct backend *b)
 {
 	struct sock_be *s = b->priv;
 
 	if (!s)
 		return;
 	conn_close(s);
+	if (s->proto) {
+		s->proto->destroy(s->pp);
+		s->proto = NULL;
+	}
 	if (s->lst.fd >= 0) {
 		loop_fd_del(b->loop, &s->lst);
 		close(s->lst.fd);
@@ -357,7 +419,7 @@ static void sock_close(struct backend *b)
 	loop_timer_free(b->loop, &s->retry);
 }
 
-static void sock_update(struct backend *b)
+void sock_update(struct backend *b)
 {
 	struct sock_be *s = b->priv;
 	uint32_t ev = 0;
@@ -369,11 +431,11 @@ static void sock_update(struct backend *b)
 		ev = EPOLLOUT;
 	} else {
 		/* Send at once what the tty gave, without waiting for EPOLLOUT. */
-		if (ring_len(b->tx) && !s->peer_gone && !conn_write(s))
+		if (want_write(s) && !s->peer_gone && !conn_write(s))
 			return;
-		if (ring_room(b->rx))
+		if (want_read(s))
 			ev |= EPOLLIN;
-		if (ring_len(b->tx) && !s->peer_gone)
+		if (want_write(s) && !s->peer_gone)
 			ev |= EPOLLOUT;
 	}
 	err = loop_fd_set(b->loop, &s->conn, ev);

@@ -36,6 +36,26 @@ void bridge_log(const struct bridge *br, const char *fmt, ...)
 	va_end(ap);
 }
 
+void bridge_tty_break(struct bridge *br, bool on)
+{
+	if (br->tty.fd >= 0 && !br->failed && ioctl(br->tty.fd, on ? TIOCSBRK : TIOCCBRK) < 0)
+		bridge_log(br, "cannot %s a break: %s", on ? "start" : "end", strerror(errno));
+}
+
+void bridge_tty_lines(struct bridge *br, unsigned int set, unsigned int clear)
+{
+	int bits;
+
+	if (br->tty.fd < 0 || br->failed)
+		return;
+	bits = (int)set;
+	if (set && ioctl(br->tty.fd, TIOCMBIS, &bits) < 0)
+		bridge_log(br, "cannot raise modem lines: %s", strerror(errno));
+	bits = (int)clear;
+	if (clear && ioctl(br->tty.fd, TIOCMBIC, &bits) < 0)
+		bridge_log(br, "cannot drop modem lines: %s", strerror(errno));
+}
+
 static void set_lines(struct bridge *br, bool up)
 {
 	int bits = TIOCM_DTR | TIOCM_RTS;
@@ -148,6 +168,12 @@ static void tty_cb(struct loop_fd *lfd, uint32_t revents)
 		tty_hangup(br, 0);
 }
 
+static bool is_telnet(enum addr_kind k)
+{
+	return k == ADDR_TELNET_LISTEN || k == ADDR_TELNET || k == ADDR_RFC2217_LISTEN ||
+	       k == ADDR_RFC2217;
+}
+
 static int open_tty(struct bridge *br)
 {
 	struct termios t;
@@ -174,6 +200,16 @@ static int open_tty(struct bridge *br)
 	/* Raw bytes; the speed stays what it was. */
 	cfmakeraw(&t);
 	t.c_cflag |= CLOCAL | CREAD;
+	/*
+	 * Telnet and RFC 2217 carry the application's breaks as commands.
+	 * They learn of them from the kernel's netlink BREAK events (see
+	 * bridge_port_event()) rather than by reading this tty with PARMRK:
+	 * the events are needed anyway for termios and lines, and PARMRK
+	 * would double every 0xff byte on the data path. IGNBRK keeps the
+	 * break from also arriving here as a '\0' data byte.
+	 */
+	if (is_telnet(br->addr.kind))
+		t.c_iflag |= IGNBRK;
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	if (tcsetattr(fd, TCSANOW, &t) < 0) {
@@ -203,11 +239,27 @@ static const struct {
 	{ 4000000, B4000000 },
 };
 
+speed_t bridge_speed(uint32_t baud)
+{
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].baud == baud)
+			return speeds[i].speed;
+	return 0;
+}
+
+uint32_t bridge_baud(speed_t speed)
+{
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+		if (speeds[i].speed == speed)
+			return speeds[i].baud;
+	return 0;
+}
+
 void bridge_set_baud(struct bridge *br, uint32_t baud)
 {
 	struct termios t;
 
-	if (br->tty.fd < 0 || br->failed || !baud || baud == br->baud)
+	if (br->tty.fd < 0 || br->failed || !baud || baud == br->baud || !br->follow_speed)
 		return;
 	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
 		if (speeds[i].baud != baud)
@@ -227,6 +279,12 @@ void bridge_set_baud(struct bridge *br, uint32_t baud)
  * emulation, which paces each sender at its own speed): take its speed
  * from the kernel, if this is a ttyVS port with a peer.
  */
+static unsigned int lines_tiocm(uint32_t l)
+{
+	return (l & TTYVS_LINE_DTR ? TIOCM_DTR : 0) | (l & TTYVS_LINE_RTS ? TIOCM_RTS : 0) |
+	       (l & TTYVS_LINE_OUT1 ? TIOCM_OUT1 : 0) | (l & TTYVS_LINE_OUT2 ? TIOCM_OUT2 : 0);
+}
+
 static void follow_peer_speed(struct bridge *br)
 {
 	struct port_info pi;
@@ -245,9 +303,52 @@ static void follow_peer_speed(struct bridge *br)
 	if (!br->peer[0] || !strcmp(br->peer, br->port) || nlc_open(&c))
 		return;
 	nlc_describe(c, "port show", "port %s", br->peer);
-	if (!nlc_port_get(c, br->peer, 0, &pi) && pi.has_termios)
-		bridge_set_baud(br, pi.termios.baud);
+	if (!nlc_port_get(c, br->peer, 0, &pi)) {
+		if (pi.has_termios) {
+			br->has_peer_termios = true;
+			br->peer_termios = pi.termios;
+			bridge_set_baud(br, pi.termios.baud);
+		}
+		if (pi.has_lines)
+			br->peer_lines = lines_tiocm(pi.lines_out);
+	}
 	nlc_close(c);
+}
+
+void bridge_port_event(struct bridge *br, const struct event *ev)
+{
+	struct backend *b = &br->be;
+	bool from_peer, from_us;
+
+	if (!ev->is_port || br->failed || !b->ops)
+		return;
+	from_peer = br->peer[0] && !strcmp(ev->port.name, br->peer);
+	from_us = !strcmp(ev->port.name, br->port);
+	if (!from_peer && !from_us)
+		return;
+	switch (ev->cmd) {
+	case TTYVS_CMD_PORT_TERMIOS_NTF:
+		if (!from_peer || !ev->port.has_termios)
+			return;
+		br->has_peer_termios = true;
+		br->peer_termios = ev->port.termios;
+		bridge_set_baud(br, ev->port.termios.baud);
+		if (b->ops->set_termios)
+			b->ops->set_termios(b, &br->peer_termios);
+		break;
+	case TTYVS_CMD_PORT_LINES_NTF:
+	case TTYVS_CMD_PORT_OPEN_NTF:
+	case TTYVS_CMD_PORT_CLOSE_NTF:
+		if (from_peer && ev->port.has_lines)
+			br->peer_lines = lines_tiocm(ev->port.lines_out);
+		if (b->ops->set_lines)
+			b->ops->set_lines(b, br->peer_lines);
+		break;
+	case TTYVS_CMD_PORT_BREAK_NTF:
+		if (from_peer && b->ops->send_break)
+			b->ops->send_break(b);
+		break;
+	}
 }
 
 static const struct backend_ops *ops_for(enum addr_kind k)
@@ -265,6 +366,11 @@ static const struct backend_ops *ops_for(enum addr_kind k)
 		return &backend_fifo_ops;
 	case ADDR_FILE:
 		return &backend_file_ops;
+	case ADDR_TELNET_LISTEN:
+	case ADDR_TELNET:
+	case ADDR_RFC2217_LISTEN:
+	case ADDR_RFC2217:
+		return &backend_telnet_ops;
 	default:
 		return NULL;
 	}
@@ -287,6 +393,8 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 	br->tty.fd = -1;
 	br->upd.cb = bridge_update;
 	br->upd.arg = br;
+	/* under rfc2217-listen the remote client sets the speed */
+	br->follow_speed = a->kind != ADDR_RFC2217_LISTEN;
 	err = ring_init(&br->rx, BRIDGE_RING_SIZE);
 	if (!err)
 		err = ring_init(&br->tx, BRIDGE_RING_SIZE);

@@ -14,10 +14,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <termios.h>
+#include <sys/ioctl.h>
+
+/* Not in glibc's headers; the kernel's asm-generic values (x86, arm...). */
+#ifndef TIOCM_OUT1
+#define TIOCM_OUT1 0x2000
+#define TIOCM_OUT2 0x4000
+#endif
 
 #include "addr.h"
 #include "loop.h"
 #include "ring.h"
+#include "ttyvsctl.h"
 
 #define BRIDGE_RING_SIZE (64 * 1024)
 
@@ -31,10 +40,15 @@ struct backend_ops {
 	void (*close)(struct backend *b);
 	/* Recomputes the backend's interest from the rings (may write). */
 	void (*update)(struct backend *b);
-	/* Optional seams: modem lines (TIOCM_* of the application end) and
-	 * breaks the application sent, for line-carrying protocols. */
+	/* Optional seams for line-carrying protocols (telnet, RFC 2217), fed
+	 * from the kernel's netlink events by bridge_port_event(): modem
+	 * lines changed (lines: TIOCM_DTR/RTS/OUT1/OUT2 the application end
+	 * drives; also called when the bridge end's own inputs may have
+	 * changed), a break the application sent, and the application end's
+	 * new termios. */
 	int (*set_lines)(struct backend *b, unsigned int lines);
 	int (*send_break)(struct backend *b);
+	int (*set_termios)(struct backend *b, const struct termios_info *ti);
 };
 
 struct backend {
@@ -54,6 +68,10 @@ struct bridge {
 	char dev[64];			/* "/dev/ttyVS1" */
 	char peer[32];			/* the application's end, "" if unknown */
 	uint32_t baud;			/* speed set to follow the peer, 0 if none */
+	bool follow_speed;		/* follow the peer's speed (not under rfc2217-listen) */
+	bool has_peer_termios;		/* the application end's termios, lines (netlink) */
+	struct termios_info peer_termios;
+	unsigned int peer_lines;	/* TIOCM_* the application end drives */
 	struct addr addr;
 	struct loop *loop;
 	struct loop_fd tty;
@@ -81,6 +99,21 @@ void bridge_log(const struct bridge *br, const char *fmt, ...) __attribute__((fo
 /* Sets the bridge's end to the application end's speed (standard rates). */
 void bridge_set_baud(struct bridge *br, uint32_t baud);
 
+/*
+ * A port event from the netlink event group (TERMIOS, LINES, BREAK of the
+ * application end or of the bridge's own end): follows the speed and
+ * passes lines, breaks and termios to the backend's seams. Both
+ * "ttyvsctl bridge" and the daemon call it for every port event.
+ */
+void bridge_port_event(struct bridge *br, const struct event *ev);
+
+/* The standard termios speed of a rate (0 if none) and back (0 if unknown). */
+speed_t bridge_speed(uint32_t baud);
+uint32_t bridge_baud(speed_t speed);
+/* On the bridge's tty: a break on or off; modem output lines (TIOCM_*). */
+void bridge_tty_break(struct bridge *br, bool on);
+void bridge_tty_lines(struct bridge *br, unsigned int set, unsigned int clear);
+
 /* For backends. */
 void bridge_kick(struct bridge *br);
 void bridge_peer_up(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -92,6 +125,7 @@ extern const struct backend_ops backend_sock_ops;	/* tcp, tcp-listen, unix, unix
 extern const struct backend_ops backend_udp_ops;	/* udp, udp-listen */
 extern const struct backend_ops backend_fifo_ops;
 extern const struct backend_ops backend_file_ops;
+extern const struct backend_ops backend_telnet_ops;	/* telnet*, rfc2217* */
 
 /* The "PORT" argument: /dev/..., ttyVSn or NAME-a / NAME-b (netlink). */
 int bridge_resolve_port(const char *arg, char *dev, size_t devlen, char *port, size_t portlen);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 
 #include "bridge.h"
 #include "nl.h"
@@ -81,6 +83,38 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	loop_quit(l, 0);
 }
 
+/* The netlink events: the application end's termios, lines and breaks. */
+struct events {
+	struct loop *l;
+	struct nlc *c;
+	struct loop_fd lfd;
+	struct bridge **br;
+};
+
+static void on_event(const struct event *ev, void *arg)
+{
+	struct events *e = arg;
+
+	if (*e->br)
+		bridge_port_event(*e->br, ev);
+}
+
+static void ev_cb(struct loop_fd *lfd, uint32_t revents)
+{
+	struct events *e = lfd->arg;
+	int err;
+
+	(void)revents;
+	err = nlc_events_read(e->c, on_event, e);
+	if (err == -ENOBUFS && *e->br)
+		bridge_log(*e->br, "netlink events were lost; a change of the application end may be missed");
+	else if (err && err != -EAGAIN && err != -ENOBUFS) {
+		fprintf(stderr, PROG ": bridge: netlink events: %s; no longer following the application end\n",
+			strerror(-err));
+		loop_fd_del(e->l, lfd);
+	}
+}
+
 static void on_fail(struct bridge *br, int err)
 {
 	loop_quit(br->loop, err ? err : -EIO);
@@ -90,6 +124,7 @@ int bridge_main(int argc, char **argv)
 {
 	struct bridge *br = NULL;
 	struct loop *l = NULL;
+	struct events ev = { .br = &br, .lfd = { .fd = -1 } };
 	char dev[64], port[32], err_txt[256];
 	struct addr a;
 	sigset_t mask;
@@ -119,12 +154,28 @@ int bridge_main(int argc, char **argv)
 		fprintf(stderr, PROG ": bridge: signalfd: %s\n", strerror(-err));
 		goto out;
 	}
+	/*
+	 * Events before the bridge: none is missed between reading the
+	 * application end's state and following it. Without them (no ttyVS
+	 * port, old module) the bridge still runs.
+	 */
+	ev.l = l;
+	snprintf(err_txt, sizeof(err_txt), "/sys/class/tty/%s/peer", port);
+	if (!access(err_txt, F_OK) && !nlc_events_open(&ev.c)) {
+		loop_fd_init(&ev.lfd, nlc_fd(ev.c), ev_cb, &ev);
+		if (loop_fd_set(l, &ev.lfd, EPOLLIN))
+			fprintf(stderr, PROG ": bridge: epoll on netlink events failed; not following the application end\n");
+	}
 	err = bridge_new(l, dev, port, &a, on_fail, NULL, &br);
 	if (err)
 		goto out;
 	err = loop_run(l);
 out:
 	bridge_free(br);
+	if (ev.c) {
+		loop_fd_del(l, &ev.lfd);
+		nlc_close(ev.c);
+	}
 	loop_free(l);
 	return err;
 }

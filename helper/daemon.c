@@ -259,12 +259,10 @@ static void on_event(const struct event *ev, void *arg)
 	struct daemon *d = arg;
 
 	if (ev->is_port) {
-		/* the application's end changed its speed: follow it */
-		if (ev->cmd != TTYVS_CMD_PORT_TERMIOS_NTF || !ev->port.has_termios)
-			return;
+		/* the application's end changed speed, lines, sent a break: follow it */
 		for (struct entry *e = d->entries; e; e = e->next)
-			if (e->br && !strcmp(e->br->peer, ev->port.name))
-				bridge_set_baud(e->br, ev->port.termios.baud);
+			if (e->br)
+				bridge_port_event(e->br, ev);
 		return;
 	}
 	for (struct entry *e = d->entries; e; e = e->next) {

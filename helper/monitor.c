@@ -55,7 +55,7 @@ static void on_event(const struct event *ev, void *arg)
 int monitor_main(int argc, char **argv)
 {
 	struct pollfd pfd[2];
-	sigset_t mask, old;
+	sigset_t mask;
 	bool timestamp = false;
 	struct nlc *c;
 	int sfd, err;
@@ -67,18 +67,26 @@ int monitor_main(int argc, char **argv)
 		}
 		timestamp = true;
 	}
-	err = nlc_events_open(&c);
-	if (err)
-		return err;
-
+	/*
+	 * Block SIGINT and SIGTERM before anything else: a signal sent while
+	 * the socket is being set up stays pending for the signalfd instead
+	 * of being lost. A shell without job control starts background
+	 * commands with SIGINT ignored, and an ignored signal that is not
+	 * blocked is discarded when it is sent: "ttyvsctl monitor &" then
+	 * never saw the SIGINT that was meant to stop it.
+	 */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		err = -errno;
 		fprintf(stderr, PROG ": monitor: signalfd: %s\n", strerror(-err));
-		nlc_close(c);
+		return err;
+	}
+	err = nlc_events_open(&c);
+	if (err) {
+		close(sfd);
 		return err;
 	}
 	pfd[0] = (struct pollfd){ .fd = nlc_fd(c), .events = POLLIN };
@@ -122,8 +130,11 @@ int monitor_main(int argc, char **argv)
 			}
 		}
 	}
+	/*
+	 * The signals stay blocked: the command ends here, and unblocking
+	 * would let a second pending SIGINT kill it (exit 130, not 0).
+	 */
 	close(sfd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	nlc_close(c);
 	return err;
 }

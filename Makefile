@@ -10,7 +10,8 @@
 #   make check-matrix     make check on every kernel of the tested matrix
 #   make bench            run the benchmark in a VM (one vCPU)
 #   make style            checkpatch, sparse and W=1 on the kernel sources
-#   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe
+#   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe;
+#                         LOAD_AT_BOOT=1: also /etc/modules-load.d/ttyvs.conf
 #   sudo make uninstall   undo install
 #   make clean
 #
@@ -18,6 +19,9 @@
 #   KDIR    kernel build dir for `modules` (default: the running kernel's)
 #   KERNEL  test kernel for check/bench/style, resolved by scripts/kernels/$(KERNEL)
 #           (default 6.1: Debian 12's 6.1 kernel; debug: scripts/debug-kernel)
+#   LOAD_AT_BOOT  install: 1 = load ttyvs at boot (modules-load.d entry),
+#           0 = remove that entry, unset = leave it as it is
+#   DESTDIR install-files/uninstall-files: stage under this root (no DKMS)
 
 SHELL := /bin/bash
 empty :=
@@ -59,13 +63,17 @@ STYLE_KDIR = $(if $(wildcard $(KDIR)/Makefile),$(KDIR),$(if $(CHROOT_KERNEL),$(s
 DKMS_SRC := /usr/src/ttyvs-$(VERSION)
 DKMS_FILES := Kbuild Makefile VERSION kmod uapi
 UDEV_RULES_DIR ?= /etc/udev/rules.d
+MODULES_LOAD_DIR ?= /etc/modules-load.d
 SBINDIR ?= /usr/local/sbin
+# Opt-in: 1 installs $(MODULES_LOAD_DIR)/ttyvs.conf, 0 removes it, unset
+# leaves it alone (so an upgrade keeps what the first install chose).
+LOAD_AT_BOOT ?=
 
 SUBDIRS := $(patsubst %/Makefile,%,$(wildcard helper/Makefile selftests/Makefile bench/Makefile))
 BUILD_SUBDIRS := $(addprefix build-,$(SUBDIRS))
 
 .PHONY: all modules $(BUILD_SUBDIRS) check check-build check-matrix check-extra deps bench style checkpatch \
-	sparse w1 install install-check dkms-src uninstall clean help
+	sparse w1 install install-check install-files dkms-src uninstall uninstall-files clean help
 
 all: modules $(BUILD_SUBDIRS)
 
@@ -205,15 +213,41 @@ install: install-check
 	dkms add -m ttyvs -v $(VERSION)
 	dkms build -m ttyvs -v $(VERSION)
 	dkms install -m ttyvs -v $(VERSION)
-	install -D -m 0644 udev/60-ttyvs.rules $(UDEV_RULES_DIR)/60-ttyvs.rules
+	$(MAKE) --no-print-directory install-files
 	udevadm control --reload >/dev/null 2>&1 || true
-	$(MAKE) -C helper install SBINDIR=$(SBINDIR)
 	modprobe ttyvs
 	udevadm trigger --subsystem-match=tty --action=add >/dev/null 2>&1 || true
 	@echo "ttyvs $(VERSION) installed; /dev/ttyVS* are group dialout"
+	@if [ -e $(MODULES_LOAD_DIR)/ttyvs.conf ]; then \
+		echo "ttyvs is loaded at boot ($(MODULES_LOAD_DIR)/ttyvs.conf; LOAD_AT_BOOT=0 removes it)"; \
+	else \
+		echo "ttyvs is not loaded at boot (make install LOAD_AT_BOOT=1 to have it loaded)"; \
+	fi
+
+# What install puts outside DKMS: the udev rule, the modules-load.d entry
+# (LOAD_AT_BOOT) and the helper. DESTDIR stages it (the install test).
+install-files:
+	install -D -m 0644 udev/60-ttyvs.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-ttyvs.rules
+	@case "$(LOAD_AT_BOOT)" in \
+	1|y|yes) install -d $(DESTDIR)$(MODULES_LOAD_DIR) && \
+		printf '%s\n' "# ttyvs: paired virtual serial ports; installed by make install LOAD_AT_BOOT=1," \
+			"# removed by make uninstall (or make install LOAD_AT_BOOT=0)." \
+			"# Module options: /etc/modprobe.d/ttyvs.conf (options ttyvs pairs=4)." \
+			ttyvs > $(DESTDIR)$(MODULES_LOAD_DIR)/ttyvs.conf && \
+		echo "installed $(DESTDIR)$(MODULES_LOAD_DIR)/ttyvs.conf" ;; \
+	0|n|no) rm -f $(DESTDIR)$(MODULES_LOAD_DIR)/ttyvs.conf ;; \
+	"") ;; \
+	*) echo "install: LOAD_AT_BOOT=$(LOAD_AT_BOOT): use 1 (load at boot) or 0 (do not)" >&2; exit 1 ;; \
+	esac
+	$(MAKE) -C helper install DESTDIR=$(DESTDIR) SBINDIR=$(SBINDIR)
 
 install-check:
+	@case "$(LOAD_AT_BOOT)" in 1|y|yes|0|n|no|"") ;; *) \
+		echo "install: LOAD_AT_BOOT=$(LOAD_AT_BOOT): use 1 (load at boot) or 0 (do not)" >&2; exit 1 ;; esac
 	@if [ "$$(id -u)" != 0 ]; then echo "install: run as root (sudo make install)" >&2; exit 1; fi
+	@if ! printf '6.1\n%s\n' "$(KVER)" | sort -V -C; then \
+		echo "install: the running kernel $(KVER) is older than 6.1, the oldest kernel" \
+		     "ttyvs supports; boot a newer kernel first" >&2; exit 1; fi
 	@if [ ! -e /proc/modules ]; then \
 		echo "install: the running kernel ($(KVER)) cannot load modules (no /proc/modules):" \
 		     "ttyvs cannot be installed here; test it in a VM with make check" \
@@ -233,13 +267,23 @@ dkms-src:
 
 uninstall:
 	@if [ "$$(id -u)" != 0 ]; then echo "uninstall: run as root" >&2; exit 1; fi
+	@# The daemon holds ports open: stop it before the module goes.
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+		systemctl disable --now ttyvsd.service >/dev/null 2>&1 || true; fi
 	if [ -d /sys/module/ttyvs ]; then modprobe -r ttyvs; fi
 	for v in $$(dkms status -m ttyvs 2>/dev/null | sed -n 's|^ttyvs/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
 		dkms remove -m ttyvs -v $$v --all; done
 	rm -rf /usr/src/ttyvs-*
-	rm -f $(UDEV_RULES_DIR)/60-ttyvs.rules
-	$(MAKE) -C helper uninstall SBINDIR=$(SBINDIR)
+	$(MAKE) --no-print-directory uninstall-files
 	udevadm control --reload >/dev/null 2>&1 || true
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload || true; fi
+
+# Leaves /etc/modprobe.d/ttyvs.conf (module options) and the helper's
+# configuration: they are the user's.
+uninstall-files:
+	rm -f $(DESTDIR)$(UDEV_RULES_DIR)/60-ttyvs.rules $(DESTDIR)$(MODULES_LOAD_DIR)/ttyvs.conf
+	$(MAKE) -C helper uninstall DESTDIR=$(DESTDIR) SBINDIR=$(SBINDIR)
 
 # --- clean -------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ int wiring_parse_msg(const char *spec, struct wiring *w, char *err, size_t errle
 		const char *comma = strchr(p, ',');
 		const char *end = comma ? comma : p + strlen(p);
 		const char *eq = memchr(p, '=', end - p);
-		const char *src = eq + 1;
+		const char *src;
 		uint8_t invert = 0;
 		int line, s;
 
@@ -78,6 +78,7 @@ int wiring_parse_msg(const char *spec, struct wiring *w, char *err, size_t errle
 			snprintf(err, errlen, "wiring \"%.*s\": expected LINE=SOURCE", (int)(end - p), p);
 			return -EINVAL;
 		}
+		src = eq + 1;
 		line = lookup(line_names, WIRE_NLINES, p, eq - p);
 		if (line < 0) {
 			snprintf(err, errlen,

@@ -127,6 +127,8 @@ check-build:
 # go into check-suite's summary.
 check-extra:
 	@rm -rf $(CACHE)/check-extra && mkdir -p $(CACHE)/check-extra
+	@$(MAKE) --no-print-directory -C helper check-host \
+		COUNTS=$(CACHE)/check-extra/helper.counts CHECK_FUZZ_TIME=$(CHECK_FUZZ_TIME) || true
 	@$(if $(CHECK_DKMS),scripts/dkms-test --counts $(CACHE)/check-extra/dkms.counts || true)
 	@$(if $(CHECK_BUILD_KERNELS),scripts/check-build-kernels \
 		--counts $(CACHE)/check-extra/build.counts $(CHECK_BUILD_KERNELS) || true)
@@ -146,6 +148,12 @@ bench: deps
 # stress_test for DURATION seconds, nl_fuzz/ioctl_fuzz with large counts,
 # 300 module reloads; `make fuzz` runs the fuzzers longer, then the
 # helper's fuzz target (if any). Same KERNEL= choice as check.
+# The helper's libFuzzer targets run FUZZ_TIME s each in make fuzz, and
+# CHECK_FUZZ_TIME s each in make check (with its unit tests, plain and
+# with ASan + UBSan: make -C helper check-host).
+FUZZ_TIME ?= 600
+CHECK_FUZZ_TIME ?= 20
+export FUZZ_TIME
 DURATION ?= 600
 .PHONY: stress fuzz
 stress fuzz: deps

@@ -20,6 +20,9 @@ packages=(
 	debootstrap
 	# the debug kernel (scripts/debug-kernel/build, make check KERNEL=debug)
 	bc flex bison libelf-dev
+	# the helper's libFuzzer targets (make -C helper fuzz; clang only
+	# recommends the fuzzer runtime)
+	clang libclang-rt-14-dev
 )
 
 if [ "${1:-}" = --list ]; then

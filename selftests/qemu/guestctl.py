@@ -8,11 +8,25 @@ usage: guestctl.py line GUEST_TTY HOST_TTY   one QEMU on GUEST_TTY; this
                                            modem lines and break both ways
        guestctl.py vm2vm TTY_A TTY_B        two QEMUs, one on each end of a
                                            pair, consoles on COM2 (FIFOs)
+       guestctl.py sock KIND APP_TTY BRIDGE_TTY PORT
+                                           QEMU's COM1 on a socket or pipe
+                                           chardev (KIND: see SOCK_KINDS),
+                                           ttyvsctl bridge BRIDGE_TTY joined
+                                           to it, this process on APP_TTY
+       guestctl.py log GUEST_TTY BRIDGE_TTY LOGFILE
+                                           QEMU on GUEST_TTY, ttyvsctl bridge
+                                           BRIDGE_TTY file:LOGFILE
+       guestctl.py net MODE GUEST_A BRIDGE_A GUEST_B BRIDGE_B
+                                           two "hosts" (netns NETNS_A and
+                                           NETNS_B, server at ADDR_A), a QEMU
+                                           and a bridge on each; MODE tcp
+                                           (ttyvsctl daemon) or rfc2217
 
 Output: "PASS name", "FAIL name: why" and "# diagnostic" lines, which
 qemu_test.sh turns into TAP. Exit status 0 when everything passed.
 Environment: QEMU (binary), UARTGUEST (the ELF), QEMU_TEST_TMP (scratch dir),
-QEMU_BOOT_TIMEOUT (seconds to wait for the banner, default 90).
+QEMU_BOOT_TIMEOUT (seconds to wait for the banner, default 90), TTYVSCTL
+(the helper).
 """
 
 import fcntl
@@ -20,6 +34,7 @@ import os
 import re
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -32,6 +47,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 GUEST = os.environ.get("UARTGUEST", os.path.join(ROOT, "guest", "uartguest.elf"))
 TMP = os.environ.get("QEMU_TEST_TMP", "/tmp")
 BOOT_TIMEOUT = float(os.environ.get("QEMU_BOOT_TIMEOUT", "90"))
+TTYVSCTL = os.environ.get("TTYVSCTL", os.path.join(ROOT, "helper", "ttyvsctl"))
 STEP_TIMEOUT = 20.0
 # QEMU polls TIOCMGET every 10 ms (virtual time); seconds on a loaded host.
 POLL_TIMEOUT = 10.0
@@ -59,21 +75,32 @@ class Fail(Exception):
     pass
 
 
-def qemu_argv(serials):
+def qemu_argv(serials, extra=()):
     argv = [QEMU, "-accel", "tcg", "-nodefaults", "-no-reboot",
             "-display", "none", "-m", "32", "-kernel", GUEST]
     for s in serials:
         argv += ["-serial", s]
-    return argv
+    return argv + list(extra)
 
 
 class Qemu:
-    """One QEMU process in its own process group, stopped on close()."""
+    """One QEMU process in its own process group, stopped on close().
+    paused: start with -S and an HMP monitor socket; cont() starts the CPU
+    (so that the banner is not printed before a socket peer is there).
+    netns: run it in that network namespace (ip netns exec)."""
 
-    def __init__(self, name, serials):
+    def __init__(self, name, serials, extra=(), paused=False, netns=None):
         self.name = name
         self.log = os.path.join(TMP, "qemu-%s.log" % name)
-        argv = qemu_argv(serials)
+        self.mon = os.path.join(TMP, "mon-%s.sock" % name)
+        argv = qemu_argv(serials, extra)
+        if paused:
+            if os.path.exists(self.mon):
+                os.unlink(self.mon)
+            argv += ["-S", "-monitor",
+                     "unix:%s,server=on,wait=off" % self.mon]
+        if netns:
+            argv = ["ip", "netns", "exec", netns] + argv
         diag("%s: %s" % (name, " ".join(argv)))
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -92,6 +119,38 @@ class Qemu:
             raise Fail("QEMU %s exited with %s: %s" %
                        (self.name, self.proc.returncode, out[-500:]))
 
+    def cont(self):
+        """Start the CPU of a paused QEMU through its monitor."""
+        end = time.monotonic() + BOOT_TIMEOUT
+        while True:
+            self.check()
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(self.mon)
+                break
+            except OSError:
+                s.close()
+                if time.monotonic() > end:
+                    raise Fail("QEMU %s: no monitor at %s" %
+                               (self.name, self.mon))
+                time.sleep(0.2)
+        with s:
+            s.settimeout(STEP_TIMEOUT)
+            buf = b""
+            while b"(qemu)" not in buf:
+                d = s.recv(4096)
+                if not d:
+                    raise Fail("QEMU %s: monitor closed" % self.name)
+                buf += d
+            s.sendall(b"cont\n")
+            buf = b""
+            while b"(qemu)" not in buf:
+                d = s.recv(4096)
+                if not d:
+                    break
+                buf += d
+        self.t0 = time.monotonic()
+
     def close(self):
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -102,6 +161,61 @@ class Qemu:
                 self.proc.wait()
         if os.path.exists(self.pidfile):
             os.unlink(self.pidfile)
+
+
+class Helper:
+    """A ttyvsctl bridge or daemon in the background (own process group),
+    stderr to TMP/NAME.log, stopped with SIGTERM on close()."""
+
+    def __init__(self, name, args, netns=None):
+        self.name = name
+        self.log = os.path.join(TMP, "%s.log" % name)
+        argv = [TTYVSCTL] + list(args)
+        if netns:
+            argv = ["ip", "netns", "exec", netns] + argv
+        diag("%s: %s" % (name, " ".join(argv)))
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        self.pidfile = os.path.join(TMP, "helper-%s.pid" % name)
+        with open(self.pidfile, "w") as f:
+            f.write("%d\n" % self.proc.pid)
+
+    def text(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def check(self):
+        if self.proc.poll() is not None:
+            raise Fail("%s exited with %s: %s" %
+                       (self.name, self.proc.returncode, self.text()[-500:]))
+
+    def wait_log(self, pattern, timeout=STEP_TIMEOUT):
+        end = time.monotonic() + timeout
+        while not re.search(pattern, self.text()):
+            self.check()
+            if time.monotonic() > end:
+                raise Fail("%s: no /%s/ in its log within %.0fs: %s" %
+                           (self.name, pattern, timeout, self.text()[-500:]))
+            time.sleep(0.2)
+
+    def close(self):
+        """Stop it; its exit status (0 expected after SIGTERM)."""
+        if not os.path.exists(self.pidfile):
+            return self.proc.returncode
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if os.path.exists(self.pidfile):
+            os.unlink(self.pidfile)
+        for line in self.text().strip().splitlines()[-6:]:
+            diag("  %s: %s" % (self.name, line))
+        return self.proc.returncode
 
 
 class Stream:
@@ -249,8 +363,10 @@ def step(name, fn, boot=False):
     if not booted:
         result(name, False, "the guest did not boot")
         return
+    t = time.monotonic()
     try:
         fn()
+        diag("(%.1f s)" % (time.monotonic() - t))
         result(name, True)
     except (Fail, OSError) as e:
         result(name, False, str(e))
@@ -425,6 +541,352 @@ def scenario_vm2vm(tty_a, tty_b):
             vm.close()
 
 
+# ---- a guest behind a QEMU socket/pipe chardev, bridged to a pair -----------
+
+def wait_tcp_listen(port, timeout):
+    """Wait for a listening TCP socket on port (from /proc/net/tcp, without
+    connecting: a connection would be QEMU's one client)."""
+    end = time.monotonic() + timeout
+    want = ":%04X" % port
+    while time.monotonic() < end:
+        with open("/proc/net/tcp") as f:
+            for ln in f.readlines()[1:]:
+                w = ln.split()
+                if w[1].endswith(want) and w[3] == "0A":
+                    return
+        time.sleep(0.2)
+    raise Fail("nothing listens on TCP port %d after %.0fs" % (port, timeout))
+
+
+def wait_path(path, timeout):
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > end:
+            raise Fail("%s did not appear within %.0fs" % (path, timeout))
+        time.sleep(0.2)
+
+
+def echo_burst(con, what, nlines=12):
+    """Type nlines lines at the guest's console; its echo must come back
+    byte for byte (each line + CR LF): compared by sha256."""
+    import hashlib
+    text = [("%s %02d " % (what, i)) + "0123456789abcdefghijklmnopqrstuvwxyz" * 2
+            for i in range(nlines)]
+    want = b"".join(t.encode() + b"\r\n" for t in text)
+    con.drain()
+    con.write(b"".join(t.encode() + b"\r" for t in text))
+    m = con.read_until(rb"(?s).{%d}" % len(want), 60)
+    got = m.group(0)
+    if got != want:
+        raise Fail("echo differs: sha256 %s, want %s; got %r" %
+                   (hashlib.sha256(got).hexdigest()[:16],
+                    hashlib.sha256(want).hexdigest()[:16], got[:120]))
+    diag("%d lines (%d bytes) echoed, sha256 %s" %
+         (nlines, len(want), hashlib.sha256(got).hexdigest()[:16]))
+
+
+# kind: (QEMU's side of the link, the bridge's backend, who starts first)
+# {p} is a TCP/UDP port, {q} a second UDP port, {path} a socket or FIFO base.
+SOCK_KINDS = {
+    # VirtualBox "Host Pipe" / VMware "named pipe" with the hypervisor as
+    # the server: QEMU listens on a unix socket, the helper connects.
+    "unix": (["-serial", "unix:{path},server=on,wait=off"],
+             "unix:{path},retry=100", "qemu"),
+    # VirtualBox "TCP" mode as server, QEMU -serial tcp::PORT,server.
+    "tcp": (["-serial", "tcp:127.0.0.1:{p},server=on,wait=off"],
+            "tcp:127.0.0.1:{p},retry=100", "qemu"),
+    # QEMU -serial udp:REMOTE@LOCAL, the helper the other way round.
+    "udp": (["-serial", "udp:127.0.0.1:{q}@127.0.0.1:{p}"],
+            "udp:127.0.0.1:{p},bind=127.0.0.1:{q}", "bridge"),
+    # The hypervisor as the client: QEMU connects to the helper's server.
+    "tcp-client": (["-chardev", "socket,id=line,host=127.0.0.1,port={p}",
+                    "-serial", "chardev:line"],
+                   "tcp-listen:127.0.0.1:{p}", "bridge"),
+    "unix-client": (["-chardev", "socket,id=line,path={path}",
+                     "-serial", "chardev:line"],
+                    "unix-listen:{path}", "bridge"),
+    # QEMU's pipe chardev (PATH.in, PATH.out) and the helper's fifo backend.
+    "pipe": (["-chardev", "pipe,id=line,path={path}",
+              "-serial", "chardev:line"],
+             "fifo:{path}", "bridge"),
+}
+
+
+def scenario_sock(kind, app_tty, br_tty, port):
+    qargs, backend, first = SOCK_KINDS[kind]
+    path = os.path.join(TMP, "line-" + kind)
+    fmt = {"p": port, "q": port + 1, "path": path}
+    qargs = [a.format(**fmt) for a in qargs]
+    backend = backend.format(**fmt)
+    app = Tty(app_tty)		# the terminal's end: open before any output
+    vm = br = None
+    try:
+        def boot():
+            nonlocal vm, br
+            if first == "bridge":
+                br = Helper("bridge-" + kind, ["bridge", br_tty, backend])
+                if kind == "tcp-client":
+                    wait_tcp_listen(port, STEP_TIMEOUT)
+                elif kind == "unix-client":
+                    wait_path(path, STEP_TIMEOUT)
+                elif kind == "pipe":
+                    wait_path(path + ".out", STEP_TIMEOUT)
+                vm = Qemu(kind, [], qargs, paused=True)
+            else:
+                vm = Qemu(kind, [], qargs, paused=True)
+                if kind == "tcp":
+                    wait_tcp_listen(port, BOOT_TIMEOUT)
+                else:
+                    wait_path(path, BOOT_TIMEOUT)
+                br = Helper("bridge-" + kind, ["bridge", br_tty, backend])
+            app.qemu = vm
+            # The bridge raises DTR and RTS on its end while its peer (QEMU)
+            # is connected: the terminal's end sees DSR, DCD and CTS.
+            wait_lines(app, "cts=1 dsr=1 dcd=1", "bridge connected", 60)
+            br.check()
+            vm.cont()
+            app.read_until(BANNER, BOOT_TIMEOUT)
+            diag("banner after %.1fs" % (time.monotonic() - vm.t0))
+            word = "hello over %s %d" % (kind, os.getpid())
+            app.command(word, re.escape(word.encode()) + rb"\r\n")
+        step("%s: QEMU %s <-> ttyvsctl bridge %s %s: banner and echo on %s"
+             % (kind, " ".join(qargs), br_tty, backend,
+                app_tty).replace(path, "PATH"), boot, boot=True)
+
+        def burst():
+            echo_burst(app, kind)
+            br.check()
+        step("%s: 12 lines typed on the terminal end come back from the "
+             "guest, sha256 equal" % kind, burst)
+
+        def lines():
+            # QEMU's socket/pipe chardevs have no modem lines: the guest's
+            # MCR goes nowhere and its MSR stays at QEMU's reset value
+            # (CTS, DSR, DCD on); the terminal's lines show the bridge's
+            # connection.
+            app.drain()
+            app.command("!mcr D0 R0", rb"mcr dtr=0 rts=0\r\n")
+            time.sleep(0.5)
+            wait_lines(app, "cts=1 dsr=1 dcd=1", "after guest !mcr D0 R0", 0)
+            app.set_lines(False, termios.TIOCM_DTR | termios.TIOCM_RTS)
+            try:
+                time.sleep(0.5)
+                app.command("!msr", rb"msr cts=1 dsr=1 dcd=1 ri=0\r\n")
+            finally:
+                app.set_lines(True, termios.TIOCM_DTR | termios.TIOCM_RTS)
+            app.command("!mcr D1 R1", rb"mcr dtr=1 rts=1\r\n")
+        step("%s: data only: guest MCR and host DTR/RTS are not carried "
+             "(QEMU socket chardevs have no modem lines)" % kind, lines)
+
+        def stop():
+            vm.close()
+            if kind in ("unix", "tcp", "tcp-client", "unix-client"):
+                # QEMU gone = peer gone: the bridge drops DTR/RTS.
+                wait_lines(app, "cts=0 dsr=0 dcd=0", "QEMU stopped", 30)
+            rc = br.close()
+            if rc != 0:
+                raise Fail("bridge exited %s after SIGTERM" % rc)
+        step("%s: QEMU stops (the terminal end sees the link drop where the "
+             "bridge can tell), the bridge exits 0 on SIGTERM" % kind, stop)
+    finally:
+        if vm:
+            vm.close()
+        if br:
+            br.close()
+        os.close(app.rfd)
+
+
+# ---- the guest's output logged by the file backend ---------------------------
+
+def scenario_log(guest_tty, br_tty, logfile):
+    fifo = os.path.join(TMP, "con-log")
+    for suffix in (".in", ".out"):
+        if os.path.exists(fifo + suffix):
+            os.unlink(fifo + suffix)
+        os.mkfifo(fifo + suffix)
+    br = Helper("bridge-file", ["bridge", br_tty, "file:%s,timestamps" % logfile])
+    vm = None
+    try:
+        def boot():
+            nonlocal vm
+            # The file backend counts as connected: the guest's COM1 sees DSR.
+            br.check()
+            vm = Qemu("log", [guest_tty, "pipe:" + fifo], paused=True)
+            con = Fifo(fifo, vm)
+            vm.con = con
+            vm.cont()
+            con.read_until(BANNER + rb"uartguest: console COM2, line COM1\r\n",
+                           BOOT_TIMEOUT)
+            diag("banner after %.1fs" % (time.monotonic() - vm.t0))
+        step("log: guest COM1 on %s, ttyvsctl bridge %s file:LOG,timestamps"
+             % (guest_tty, br_tty), boot, boot=True)
+
+        def log():
+            import hashlib
+            con = vm.con
+            text = ["log line %02d %s" % (i, "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 2)
+                    for i in range(10)]
+            for t in text:
+                con.command("!send " + t, rb"sent bytes=%d\r\n" % (len(t) + 2))
+            want = "".join(t + "\r\n" for t in text).encode()
+            # Each line: "YYYY-MM-DD HH:MM:SS.mmm " + what the guest sent.
+            rx = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (.*\r?)$",
+                            re.M)
+            end = time.monotonic() + STEP_TIMEOUT
+            while True:
+                with open(logfile, "rb") as f:
+                    data = f.read()
+                stripped = b"".join(m.group(1) + b"\n" for m in rx.finditer(data))
+                if stripped == want:
+                    break
+                if time.monotonic() > end:
+                    raise Fail("log content differs (sha256 %s, want %s): %r" %
+                               (hashlib.sha256(stripped).hexdigest()[:16],
+                                hashlib.sha256(want).hexdigest()[:16],
+                                data[-300:]))
+                time.sleep(0.3)
+            diag("log: %d timestamped lines, content sha256 %s; first: %r" %
+                 (len(text), hashlib.sha256(stripped).hexdigest()[:16],
+                  data.splitlines()[0]))
+        step("log: 10 lines the guest sent on COM1 are in LOG, timestamped, "
+             "content equal", log)
+    finally:
+        if vm:
+            vm.close()
+        br.close()
+
+
+# ---- two "computers": network namespaces, a QEMU and a bridge in each -------
+
+def scenario_net(mode, guest_a, br_a, guest_b, br_b):
+    """Host A (netns NETNS_A, address ADDR_A) runs QEMU on guest_a and the
+    server bridge on br_a; host B runs QEMU on guest_b and the client
+    bridge on br_b. mode: tcp (ttyvsctl daemon with a config file on each
+    host) or rfc2217 (ttyvsctl bridge rfc2217-listen / rfc2217)."""
+    ns = {"a": os.environ["NETNS_A"], "b": os.environ["NETNS_B"]}
+    addr = os.environ["ADDR_A"]
+    guest = {"a": guest_a, "b": guest_b}
+    vms, cons, brs = {}, {}, {}
+    try:
+        def boot():
+            for n in "ab":
+                fifo = os.path.join(TMP, "con-%s-%s" % (mode, n))
+                for suffix in (".in", ".out"):
+                    if os.path.exists(fifo + suffix):
+                        os.unlink(fifo + suffix)
+                    os.mkfifo(fifo + suffix)
+                vms[n] = Qemu("%s-%s" % (mode, n), [guest[n], "pipe:" + fifo],
+                              paused=True, netns=ns[n])
+                cons[n] = Fifo(fifo, vms[n])
+            if mode == "tcp":
+                for n, br, backend in (
+                        ("a", br_a, "tcp-listen:%s:4000" % addr),
+                        ("b", br_b, "tcp:%s:4000,retry=200" % addr)):
+                    conf = os.path.join(TMP, "ttyvsd-%s.conf" % n)
+                    with open(conf, "w") as f:
+                        f.write("# host %s\nbridge %s %s\n" % (n, br, backend))
+                    diag("host %s: ttyvsd.conf: bridge %s %s" % (n, br, backend))
+                    brs[n] = Helper("ttyvsd-" + n, ["daemon", "-c", conf],
+                                    netns=ns[n])
+            else:
+                brs["a"] = Helper("rfc2217-a", ["bridge", br_a,
+                                  "rfc2217-listen:%s:4001" % addr],
+                                  netns=ns["a"])
+                brs["b"] = Helper("rfc2217-b", ["bridge", br_b,
+                                  "rfc2217:%s:4001,retry=200" % addr],
+                                  netns=ns["b"])
+            brs["a"].wait_log(r"client \S+ connected", 60)
+            brs["b"].check()
+            for n in "ab":
+                vms[n].cont()
+            for n in "ab":
+                cons[n].read_until(BANNER + rb"uartguest: console COM2, "
+                                   rb"line COM1\r\n", BOOT_TIMEOUT)
+                diag("guest %s banner after %.1fs" %
+                     (n, time.monotonic() - vms[n].t0))
+        step("net %s: two hosts (netns %s, %s over veth), a guest and a bridge "
+             "on each, linked" % (mode, ns["a"], ns["b"]), boot, boot=True)
+
+        def data():
+            a, b = cons["a"], cons["b"]
+            a.command("!send hello from A", rb"sent bytes=14\r\n")
+            b.read_until(rb"rx: hello from A\r\n")
+            b.command("!send hello from B", rb"sent bytes=14\r\n")
+            a.read_until(rb"rx: hello from B\r\n")
+            for src, dst, tag in ((a, b, "A"), (b, a, "B")):
+                text = ["%s line %02d %s" % (tag, i, "0123456789" * 7)
+                        for i in range(40)]
+                src.write(b"".join(("!send " + t + "\r").encode()
+                                   for t in text))
+                for t in text:
+                    dst.read_until(rb"rx: " + re.escape(t.encode()) + rb"\r\n",
+                                   60)
+                diag("%s -> other guest: %d lines of %d bytes, in order" %
+                     (tag, len(text), len(text[0]) + 2))
+            for n in "ab":
+                brs[n].check()
+        step("net %s: the guests exchange lines both ways across the link"
+             % mode, data)
+
+        if mode == "tcp":
+            def nolines():
+                a, b = cons["a"], cons["b"]
+                a.drain()
+                b.drain()
+                a.command("!mcr D0 R0", rb"mcr dtr=0 rts=0\r\n")
+                time.sleep(2)
+                b.command("!msr", rb"msr cts=1 dsr=1 dcd=1 ri=0\r\n")
+                a.command("!mcr D1 R1", rb"mcr dtr=1 rts=1\r\n")
+            step("net tcp: a raw TCP link carries data only: guest B's MSR "
+                 "shows the link (up), not guest A's MCR", nolines)
+        else:
+            def lines():
+                a, b = cons["a"], cons["b"]
+                a.drain()
+                b.drain()
+                for src, dst, cmd, reply, want in (
+                        (a, b, "!mcr D0", "dtr=0 rts=1", "cts=1 dsr=0 dcd=0"),
+                        (a, b, "!mcr R0", "dtr=0 rts=0", "cts=0 dsr=0 dcd=0"),
+                        (a, b, "!mcr D1 R1", "dtr=1 rts=1", "cts=1 dsr=1 dcd=1"),
+                        (b, a, "!mcr R0", "dtr=1 rts=0", "cts=0 dsr=1 dcd=1"),
+                        (b, a, "!mcr D0", "dtr=0 rts=0", "cts=0 dsr=0 dcd=0"),
+                        (b, a, "!mcr D1 R1", "dtr=1 rts=1", "cts=1 dsr=1 dcd=1")):
+                    t = time.monotonic()
+                    src.command(cmd, rb"mcr " + reply.encode() + rb"\r\n")
+                    dst.read_until(rb"msr change " + want.encode() +
+                                   rb" ri=0\r\n", 30)
+                    diag("guest %s %s -> guest %s MSR %s (%.1f s)" %
+                         ("A" if src is a else "B", cmd,
+                          "B" if src is a else "A", want, time.monotonic() - t))
+                b.command("!msr", rb"msr cts=1 dsr=1 dcd=1 ri=0\r\n")
+                a.command("!msr", rb"msr cts=1 dsr=1 dcd=1 ri=0\r\n")
+            step("net rfc2217: DTR/RTS of each guest reach the other guest's "
+                 "DSR/DCD/CTS across RFC 2217", lines)
+
+            def brk():
+                a, b = cons["a"], cons["b"]
+                m = a.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
+                nul0 = int(m.group(2))
+                b.command("!brk", rb"brk ms=250\r\n", 30)
+                end = time.monotonic() + 30
+                while True:
+                    m = a.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
+                    if int(m.group(2)) - nul0 >= 1 or time.monotonic() > end:
+                        break
+                    time.sleep(1)
+                if int(m.group(2)) - nul0 != 1:
+                    raise Fail("guest A after B's break: NUL +%d, want +1" %
+                               (int(m.group(2)) - nul0))
+                diag("guest B break -> RFC 2217 SET-CONTROL BREAK -> guest A "
+                     "(a NUL byte: QEMU sets no LSR.BI)")
+            step("net rfc2217: guest B's break reaches guest A", brk)
+    finally:
+        for vm in vms.values():
+            vm.close()
+        for br in brs.values():
+            br.close()
+
+
 def main():
     # On timeout(1)'s SIGTERM, still stop the QEMUs (the finally blocks).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
@@ -432,6 +894,12 @@ def main():
         scenario_line(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "vm2vm":
         scenario_vm2vm(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 6 and sys.argv[1] == "sock":
+        scenario_sock(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    elif len(sys.argv) == 7 and sys.argv[1] == "net":
+        scenario_net(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "log":
+        scenario_log(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.stderr.write(__doc__)
         return 2

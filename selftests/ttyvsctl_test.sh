@@ -17,7 +17,7 @@ root=$(cd "$here/.." && pwd)
 C=${TTYVSCTL:-$root/helper/ttyvsctl}
 ko=${TTYVS_KO:-$root/kmod/ttyvs.ko}
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-N=24
+N=25
 
 echo "TAP version 13"
 
@@ -36,8 +36,9 @@ fi
 
 tmp=$(mktemp -d /tmp/ttyvsctl_test.XXXXXX) || exit 1
 mon_pid=
+mon2_pid=
 cleanup() {
-	[ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null
+	for p in $mon_pid $mon2_pid; do kill -KILL "$p" 2>/dev/null; done
 	for n in tvs_a tvs_b tvs_lb tvs_probe tvs_busy tvs_ev; do
 		"$C" pair del "$n" force >/dev/null 2>&1
 	done
@@ -79,6 +80,36 @@ check() {
 
 out_has() { grep -q -- "$1" "$tmp/out"; }
 err_has() { grep -q -- "$1" "$tmp/err"; }
+# alive PID: the process exists and is not a zombie waiting for "wait"
+alive() {
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# stop PID SIGNAL: send SIGNAL, give the process 30 s to exit, reap it;
+# its exit status in $stop_rc. One that does not exit is reported with
+# what it was doing (state, signal masks, kernel stack), killed, and
+# stop_rc is 124: a failure, never a hang of the whole test.
+stop() {
+	kill -"$2" "$1" 2>/dev/null
+	i=0
+	while alive "$1" && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if alive "$1"; then
+		echo "# pid $1 did not exit within 30 s of SIG$2:"
+		grep -E '^(Name|State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):' "/proc/$1/status" | sed 's/^/#   /'
+		echo "#   wchan $(cat "/proc/$1/wchan" 2>/dev/null)"
+		sed 's/^/#   stack /' "/proc/$1/stack" 2>/dev/null
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		stop_rc=124
+		return
+	fi
+	wait "$1"
+	stop_rc=$?
+}
+
 # json EXPR: python expression on the parsed stdout (d), true -> status 0
 json() {
 	python3 -c 'import json, sys
@@ -174,23 +205,33 @@ got = [q[\"name\"] for q in json.load(open(sys.argv[2]))]
 print(\"# want\", *want); print(\"# got \", *got)
 sys.exit(want != got)" "$tmp/pairs.json" "$tmp/out" >"$tmp/err"'
 
-# 16-18: monitor, human and JSON, with a port open/lines/close sequence
+# 16-18: monitor, human and JSON, with a port open/lines/close sequence.
+# A background command of a shell without job control starts with SIGINT
+# ignored: the monitor must block it before that matters (helper/monitor.c).
+# Every step that talks to the kernel has a time limit, so a monitor or
+# port that does not answer fails these cases instead of hanging the test.
 "$C" -j monitor >"$tmp/mon.json" 2>"$tmp/mon.err" &
 mon_pid=$!
 "$C" monitor timestamp >"$tmp/mon.txt" 2>&1 &
 mon2_pid=$!
 # both subscribed once a probe pair shows up in both
 i=0
-while [ $i -lt 50 ]; do
-	"$C" pair add tvs_probe >/dev/null 2>&1
-	"$C" pair del tvs_probe >/dev/null 2>&1
-	grep -q tvs_probe "$tmp/mon.json" && grep -q tvs_probe "$tmp/mon.txt" && break
+ready=0
+while [ $i -lt 100 ]; do
+	timeout 30 "$C" pair add tvs_probe >/dev/null 2>&1
+	timeout 30 "$C" pair del tvs_probe >/dev/null 2>&1
+	if grep -q tvs_probe "$tmp/mon.json" && grep -q tvs_probe "$tmp/mon.txt"; then
+		ready=1
+		break
+	fi
+	alive "$mon_pid" && alive "$mon2_pid" || break
 	sleep 0.1
 	i=$((i + 1))
 done
-"$C" pair add tvs_ev >/dev/null 2>&1
-ev_a=$("$C" -j pair show tvs_ev | python3 -c 'import json, sys; print(json.load(sys.stdin)["ports"][0]["name"])')
-python3 - "/dev/$ev_a" <<'PY' 2>"$tmp/err"
+[ $ready = 1 ] || echo "# the monitors did not report a probe pair after $i tries (alive: $(alive "$mon_pid" && echo -j) $(alive "$mon2_pid" && echo timestamp))"
+timeout 30 "$C" pair add tvs_ev >/dev/null 2>&1
+ev_a=$(timeout 30 "$C" -j pair show tvs_ev | python3 -c 'import json, sys; print(json.load(sys.stdin)["ports"][0]["name"])')
+timeout 60 python3 - "/dev/$ev_a" <<'PY' 2>"$tmp/err"
 import os, sys, time, termios, fcntl, struct
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
 time.sleep(0.05)
@@ -204,15 +245,16 @@ termios.tcsendbreak(fd, 0)
 time.sleep(0.05)
 os.close(fd)
 PY
-"$C" pair del tvs_ev >/dev/null 2>&1
+ev_rc=$?
+[ $ev_rc = 0 ] || echo "# the port sequence on /dev/$ev_a failed (rc $ev_rc$([ $ev_rc = 124 ] && echo ', timed out'))"
+timeout 30 "$C" pair del tvs_ev >/dev/null 2>&1
 sleep 0.5
-kill -INT "$mon_pid"
-wait "$mon_pid"
-mon_rc=$?
+stop "$mon_pid" INT
+mon_rc=$stop_rc
 mon_pid=
-kill -TERM "$mon2_pid"
-wait "$mon2_pid"
-mon2_rc=$?
+stop "$mon2_pid" TERM
+mon2_rc=$stop_rc
+mon2_pid=
 cp "$tmp/mon.json" "$tmp/out"
 : >"$tmp/err"
 check "monitor -j: JSON lines, exits 0 on SIGINT" '[ $mon_rc = 0 ] && python3 -c "import json, sys; [json.loads(l) for l in open(sys.argv[1])]" "$tmp/mon.json" 2>"$tmp/err"'
@@ -286,7 +328,38 @@ rc1=$rc
 run "$C" help pair add
 check "usage errors exit 2, help exits 0" '[ $rc1 = 2 ] && [ $rc = 0 ] && out_has "wiring-a SPEC"'
 
-# 24: module not loaded (unloads and reloads ttyvs)
+# 24: a pair re-created on the minor of one whose user cleared CLOCAL starts
+# from the driver's termios (CLOCAL, 9600), so a blocking open does not wait
+# for a carrier nobody raises. The tty core of 6.12 and later kept the
+# termios it saved at the last close: the open hung this test in the full
+# suite after ioctl_fuzz had left CLOCAL off on its pair's minors.
+run "$C" pair add tvs_b
+ra=$(sed -n 's/^    a \(ttyVS[0-9]*\) .*/\1/p' "$tmp/out")
+timeout 30 python3 - "/dev/$ra" <<'PY' >"$tmp/out" 2>"$tmp/err"
+import os, sys, termios
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+a = termios.tcgetattr(fd)
+a[2] &= ~termios.CLOCAL
+a[4] = a[5] = termios.B1200
+termios.tcsetattr(fd, termios.TCSANOW, a)
+os.close(fd)
+PY
+"$C" pair del tvs_b >/dev/null 2>&1
+run "$C" pair add tvs_b
+rb=$(sed -n 's/^    a \(ttyVS[0-9]*\) .*/\1/p' "$tmp/out")
+timeout 30 python3 - "/dev/$rb" <<'PY' >"$tmp/out" 2>"$tmp/err"
+import os, sys, termios
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+a = termios.tcgetattr(fd)
+os.close(fd)
+print("clocal", 1 if a[2] & termios.CLOCAL else 0, "speed", 9600 if a[5] == termios.B9600 else a[5])
+PY
+rc=$?
+echo "# $ra (CLOCAL cleared, 1200) -> pair re-created: $rb: $(cat "$tmp/out")$([ $rc = 124 ] && echo 'blocking open timed out')"
+check "a re-created pair's port opens at once with the default termios (CLOCAL, 9600)" '[ $rc = 0 ] && out_has "^clocal 1 speed 9600"'
+"$C" pair del tvs_b >/dev/null 2>&1
+
+# 25: module not loaded (unloads and reloads ttyvs)
 "$C" pair del tvs_lb >/dev/null 2>&1
 if [ -n "$TTYVS_NO_RMMOD" ]; then
 	t=$((t + 1)); echo "ok $t - module not loaded: exit 3 # SKIP TTYVS_NO_RMMOD is set"

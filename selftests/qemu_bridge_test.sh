@@ -16,6 +16,9 @@
 #   - each: the banner, a typed line echoed, 12 lines echoed (sha256), the
 #     modem lines not carried (QEMU's socket chardevs have none), and the
 #     link dropping when QEMU stops
+#   - QEMU's -serial telnet:...,server with the helper's telnet: client:
+#     the same, and a break on the terminal end arriving in the guest as a
+#     real break (IAC BREAK; QEMU sets LSR.BI)
 # Terminal programs on such sockets and logging: qemu_log_test.sh.
 # QEMUs start paused (-S) and are continued through their monitor once the
 # bridge is connected, so the banner cannot go out before anyone listens.
@@ -35,7 +38,7 @@ TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
 BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-90}
 export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
 KINDS="unix tcp udp tcp-client unix-client pipe"
-N=$((6 * 4))
+N=$((6 * 4 + 5))
 
 echo "TAP version 13"
 
@@ -117,6 +120,15 @@ for kind in $KINDS; do
 	scenario 4 sock "$kind" /dev/ttyVS0 /dev/ttyVS1 $port
 	port=$((port + 10))
 done
+
+# 25-29: QEMU's telnet server and the helper's telnet client; a break.
+if "$TTYVSCTL" bridge /dev/null telnet:127.0.0.1:1 2>&1 | grep -q "unknown address kind"; then
+	for i in 1 2 3 4 5; do
+		skip "telnet $i" "$TTYVSCTL has no telnet: backend"
+	done
+else
+	scenario 5 sock telnet /dev/ttyVS0 /dev/ttyVS1 $port
+fi
 
 echo "# $((n - fail)) passed, $fail failed, ${SECONDS}s"
 [ $fail -eq 0 ]

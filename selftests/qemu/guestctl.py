@@ -605,6 +605,10 @@ SOCK_KINDS = {
     "unix-client": (["-chardev", "socket,id=line,path={path}",
                      "-serial", "chardev:line"],
                     "unix-listen:{path}", "bridge"),
+    # QEMU's telnet server and the helper's telnet client: as tcp, and
+    # IAC BREAK, which QEMU turns into a received break (LSR.BI).
+    "telnet": (["-serial", "telnet:127.0.0.1:{p},server=on,wait=off"],
+               "telnet:127.0.0.1:{p},retry=100", "qemu"),
     # QEMU's pipe chardev (PATH.in, PATH.out) and the helper's fifo backend.
     "pipe": (["-chardev", "pipe,id=line,path={path}",
               "-serial", "chardev:line"],
@@ -634,7 +638,7 @@ def scenario_sock(kind, app_tty, br_tty, port):
                 vm = Qemu(kind, [], qargs, paused=True)
             else:
                 vm = Qemu(kind, [], qargs, paused=True)
-                if kind == "tcp":
+                if kind in ("tcp", "telnet"):
                     wait_tcp_listen(port, BOOT_TIMEOUT)
                 else:
                     wait_path(path, BOOT_TIMEOUT)
@@ -649,9 +653,9 @@ def scenario_sock(kind, app_tty, br_tty, port):
             diag("banner after %.1fs" % (time.monotonic() - vm.t0))
             word = "hello over %s %d" % (kind, os.getpid())
             app.command(word, re.escape(word.encode()) + rb"\r\n")
-        step("%s: QEMU %s <-> ttyvsctl bridge %s %s: banner and echo on %s"
-             % (kind, " ".join(qargs), br_tty, backend,
-                app_tty).replace(path, "PATH"), boot, boot=True)
+        step(("%s: QEMU %s <-> ttyvsctl bridge %s %s: banner and echo on %s"
+              % (kind, " ".join(qargs), br_tty, backend,
+                 app_tty)).replace(path, "PATH"), boot, boot=True)
 
         def burst():
             echo_burst(app, kind)
@@ -678,9 +682,30 @@ def scenario_sock(kind, app_tty, br_tty, port):
         step("%s: data only: guest MCR and host DTR/RTS are not carried "
              "(QEMU socket chardevs have no modem lines)" % kind, lines)
 
+        if kind == "telnet":
+            def brk_in():
+                app.drain()
+                m = app.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) .*\r\n")
+                bi0, nul0 = int(m.group(1)), int(m.group(2))
+                termios.tcsendbreak(app.rfd, 0)
+                end = time.monotonic() + STEP_TIMEOUT
+                while True:
+                    m = app.command("!lsr",
+                                    rb"lsr bi=(\d+) .*nul=(\d+) .*\r\n")
+                    bi, nul = int(m.group(1)) - bi0, int(m.group(2)) - nul0
+                    if bi or time.monotonic() > end:
+                        break
+                    time.sleep(0.5)
+                diag("host tcsendbreak -> bridge IAC BREAK -> QEMU -> guest "
+                     "LSR.BI +%d, NUL bytes +%d" % (bi, nul))
+                if bi != 1:
+                    raise Fail("guest LSR.BI +%d, want +1" % bi)
+            step("telnet: a break on the terminal end reaches the guest as a "
+                 "break (LSR.BI), through IAC BREAK", brk_in)
+
         def stop():
             vm.close()
-            if kind in ("unix", "tcp", "tcp-client", "unix-client"):
+            if kind in ("unix", "tcp", "tcp-client", "unix-client", "telnet"):
                 # QEMU gone = peer gone: the bridge drops DTR/RTS.
                 wait_lines(app, "cts=0 dsr=0 dcd=0", "QEMU stopped", 30)
             rc = br.close()
@@ -783,9 +808,15 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                         ("a", br_a, "tcp-listen:%s:4000" % addr),
                         ("b", br_b, "tcp:%s:4000,retry=200" % addr)):
                     conf = os.path.join(TMP, "ttyvsd-%s.conf" % n)
+                    # The pair exists (the test made it): "pair" uses it.
+                    pair = br[:-2] if br.endswith("-b") else None
                     with open(conf, "w") as f:
-                        f.write("# host %s\nbridge %s %s\n" % (n, br, backend))
-                    diag("host %s: ttyvsd.conf: bridge %s %s" % (n, br, backend))
+                        f.write("# host %s\n" % n)
+                        if pair:
+                            f.write("pair %s\n" % pair)
+                        f.write("bridge %s %s\n" % (br, backend))
+                    diag("host %s: ttyvsd.conf: %sbridge %s %s" %
+                         (n, "pair %s; " % pair if pair else "", br, backend))
                     brs[n] = Helper("ttyvsd-" + n, ["daemon", "-c", conf],
                                     netns=ns[n])
             else:
@@ -815,7 +846,7 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
             a.read_until(rb"rx: hello from B\r\n")
             for src, dst, tag in ((a, b, "A"), (b, a, "B")):
                 text = ["%s line %02d %s" % (tag, i, "0123456789" * 7)
-                        for i in range(40)]
+                        for i in range(20)]
                 src.write(b"".join(("!send " + t + "\r").encode()
                                    for t in text))
                 for t in text:

@@ -9,6 +9,7 @@
 #   make check            install test deps, build, run the selftests in a VM
 #   make check-matrix     make check on every kernel of the tested matrix
 #   make bench            run the benchmark in a VM (one vCPU)
+#   make demo             a VM's serial port on a ttyVS pair, over TCP, in a VM
 #   make style            checkpatch, sparse and W=1 on the kernel sources
 #   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe;
 #                         LOAD_AT_BOOT=1: also /etc/modules-load.d/ttyvs.conf
@@ -143,6 +144,16 @@ bench: deps
 	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C bench
 	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench'
+
+# A VM's serial port on a ttyVS pair, bridged to TCP, in the test VM (no
+# module support needed here): scripts/demo prints the transcript.
+.PHONY: demo
+demo: deps
+	@test -x $(RESOLVE) || $(NO_RESOLVER)
+	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
+	@$(MAKE) --no-print-directory -C helper
+	@$(MAKE) --no-print-directory -C guest
+	@scripts/demo $(VM_ARGS)
 
 # Long kernel-side runs (issue 7), see selftests/stress.sh: race_test and
 # stress_test for DURATION seconds, nl_fuzz/ioctl_fuzz with large counts,

@@ -51,6 +51,12 @@ else
 	# (scripts) in the Makefile.
 	tests="$(make_list TEST_GEN_PROGS) $(make_list TEST_PROGS)"
 fi
+# TTYVS_BRIDGE_ASAN=1: the whole list also runs bridge_asan_test.sh,
+# bridge_test.sh with the ASan + UBSan ttyvsctl (make -C helper asan): as
+# long again as bridge_test.sh, so not by default.
+if [ $# -eq 0 ] && [ "${TTYVS_BRIDGE_ASAN:-}" = 1 ]; then
+	tests="$tests bridge_asan_test.sh"
+fi
 if [ -z "$(echo $tests)" ]; then
 	echo "run_tests: no tests found in $here/Makefile" >&2
 	exit 1

@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# bridge_test.sh again, with ttyvsctl built with ASan + UBSan
+# (-fno-sanitize-recover=all; make -C helper asan): every backend, the
+# daemon, its reloads and bad configs, under the sanitizers. Any report
+# (memory error, leak at exit, undefined behaviour) fails the run: the
+# reports go to files, shown here after the TAP of bridge_test.sh.
+#
+# Run as root inside the test VM with ttyvs loaded:
+#   scripts/vm/run -- sh -c 'insmod kmod/ttyvs.ko && selftests/bridge_asan_test.sh'
+# Environment: TTYVSCTL_ASAN (default helper/build/asan/ttyvsctl), and
+# those of bridge_test.sh (BRIDGE_TEST_SIZE...).
+# Exit status: bridge_test.sh's, 1 if there was a report, 4 skipped.
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+bin=${TTYVSCTL_ASAN:-$root/helper/build/asan/ttyvsctl}
+
+if [ ! -x "$bin" ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP $bin not built: make -C helper asan"
+	exit 4
+fi
+logs=$(mktemp -d "${TMPDIR:-/tmp}/ttyvs-asan.XXXXXX") || exit 1
+trap 'rm -rf "$logs"' EXIT
+
+ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:halt_on_error=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+TTYVSCTL=$bin
+export ASAN_OPTIONS UBSAN_OPTIONS TTYVSCTL
+"$here/bridge_test.sh"
+rc=$?
+
+reports=$(ls "$logs")
+if [ -n "$reports" ]; then
+	for f in $reports; do
+		echo "# ---- sanitizer report $f:"
+		sed 's/^/# /' "$logs/$f" | head -n 60
+	done
+	echo "# bridge_asan_test: $(echo "$reports" | wc -l) sanitizer report(s) from $bin"
+	exit 1
+fi
+echo "# bridge_asan_test: no sanitizer report from $bin"
+exit "$rc"

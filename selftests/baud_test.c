@@ -163,11 +163,17 @@ static double measure_once(struct __test_metadata *_metadata,
 /*
  * One retry when the first window is off: a host hiccup can stall the
  * whole VM for a moment, a wrong rate fails both windows.
+ *
+ * Never faster than the line, within 2 %, on any kernel. Not slower than
+ * 2 % below it on the stock kernel; a kernel TTYVS_SLOW times slower (the
+ * debug kernel: KASAN and lockdep on every tick, flip buffer push and
+ * read) may not keep up with the faster rates on a busy machine, so there
+ * the lower bound is divided by that factor.
  */
 static void expect_rate(struct __test_metadata *_metadata,
 			FIXTURE_DATA(baud) *self, size_t len, double want)
 {
-	double got = 0;
+	double got = 0, lo = want * 0.98 / tvs_slow();
 	int try;
 
 	for (try = 0; try < 2; try++) {
@@ -179,7 +185,7 @@ static void expect_rate(struct __test_metadata *_metadata,
 	}
 	ASSERT_LT(0, got);
 	EXPECT_LT(got, want * 1.02);
-	EXPECT_GT(got, want * 0.98);
+	EXPECT_GT(got, lo);
 }
 
 TEST_F_TIMEOUT(baud, rate_9600_8n1, 40)
@@ -224,7 +230,7 @@ TEST_F_TIMEOUT(baud, outq_and_tcdrain, 30)
 	dt = tvs_now() - t0;
 	TH_LOG("tcdrain returned after %.3f s (960 bytes at 960 B/s)", dt);
 	EXPECT_GT(dt, 0.9);
-	EXPECT_LT(dt, 1.5);
+	EXPECT_LT(dt, 1.0 + 0.5 * tvs_slow());
 	EXPECT_EQ(0, tvs_outq(self->a));
 	ASSERT_EQ((ssize_t)sizeof(out),
 		  tvs_read_exact(self->b, in, sizeof(out), 2000));
@@ -279,12 +285,13 @@ TEST_F_TIMEOUT(baud, starved_queue_resumes_after_reader_flush, 40)
 	ASSERT_EQ(0, tvs_set_nonblock(self->a, true));
 	/* Fill the paced queue and the reader's buffers (~16 KiB). */
 	t0 = tvs_now();
-	while (tvs_now() - t0 < 10) {
+	while (tvs_now() - t0 < 10 * tvs_slow()) {
 		n = write(self->a, out, sizeof(out));
 		if (n < 0) {
 			ASSERT_EQ(EAGAIN, errno);
 			p.revents = 0;
-			if (poll(&p, 1, 500) == 0)
+			/* POLLOUT once the queue is below 256 bytes. */
+			if (poll(&p, 1, tvs_ms(500)) == 0)
 				break;
 		}
 	}
@@ -293,9 +300,12 @@ TEST_F_TIMEOUT(baud, starved_queue_resumes_after_reader_flush, 40)
 	ASSERT_LT(0, q) TH_LOG("the sender queue did not fill up");
 
 	ASSERT_EQ(0, tcflush(self->b, TCIFLUSH));
-	for (i = 0; i < 300 && (q = tvs_outq(self->a)) > 0; i++)
+	for (i = 0; i < 300 * tvs_slow() && (q = tvs_outq(self->a)) > 0; i++)
 		tvs_msleep(10);
 	EXPECT_EQ(0, q) TH_LOG("the paced queue stays stuck after the reader flushed");
+	/* The last bytes may still be on their way through the flip buffer. */
+	for (i = 0; i < 200 * tvs_slow() && tvs_inq(self->b) <= 0; i++)
+		tvs_msleep(10);
 	EXPECT_LT(0, tvs_inq(self->b));
 }
 

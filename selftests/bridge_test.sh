@@ -197,9 +197,15 @@ stop() {
 	done
 }
 
-# wait_until SECONDS CONDITION...: poll every 0.1 s
+# The test kernel's slowness factor scales the waits (see ttyvs_lib.h).
+case ${TTYVS_SLOW:-1} in
+'' | 0 | *[!0-9]*) SLOW=1 ;;
+*) SLOW=$TTYVS_SLOW ;;
+esac
+
+# wait_until SECONDS CONDITION...: poll every 0.1 s, for SECONDS x SLOW
 wait_until() {
-	w_end=$(($1 * 10))
+	w_end=$(($1 * 10 * SLOW))
 	shift
 	w_i=0
 	while [ $w_i -lt $w_end ]; do
@@ -229,7 +235,7 @@ size_of() { wc -c <"$1" | tr -d ' '; }
 # app_recv OUT NBYTES: application reader in the background, ready when it returns
 app_recv() {
 	rm -f "$tmp/ready.r"
-	bg $PY "$tmp/app.py" recv $APP "$1" "$2" 60 "$tmp/ready.r" >"$tmp/app_recv.txt"
+	bg $PY "$tmp/app.py" recv $APP "$1" "$2" $((60 * SLOW)) "$tmp/ready.r" >"$tmp/app_recv.txt"
 	apppid=$last
 	wait_until 5 '[ -e "$tmp/ready.r" ]'
 }
@@ -269,7 +275,7 @@ stop "$brpid"
 begin
 bridge $BR tcp-listen:4102
 $PY "$tmp/app.py" lines $APP >"$tmp/lines0.txt"
-bg $PY "$tmp/app.py" watch $APP 20 "$tmp/ready.w" >"$tmp/watch.txt"
+bg $PY "$tmp/app.py" watch $APP $((20 * SLOW)) "$tmp/ready.w" >"$tmp/watch.txt"
 w=$last
 wait_until 5 '[ -e "$tmp/ready.w" ]'
 bg sh -c "sleep 30 | socat - TCP:127.0.0.1:4102"

@@ -262,7 +262,7 @@ TEST_F_TIMEOUT(data, backpressure_16m, 240)
 		TH_LOG("receiver buffering is not bounded");
 
 	t0 = tvs_now();
-	deadline = t0 + 180;
+	deadline = t0 + 180 * tvs_slow();
 	while (got < BP_TOTAL && tvs_now() < deadline) {
 		size_t want_n = BP_TOTAL - got < sizeof(buf) ?
 				BP_TOTAL - got : sizeof(buf);
@@ -447,7 +447,7 @@ static void hangup_full_reader(struct __test_metadata *_metadata,
 	/* Peer closed: writes are discarded, so the writer is free again. */
 	ASSERT_EQ(1, poll(&p, 1, 3000))
 		TH_LOG("writer still blocked after the reader went away");
-	for (i = 0; i < 300 && (q = tvs_outq(self->a)) > 0; i++)
+	for (i = 0; i < 300 * tvs_slow() && (q = tvs_outq(self->a)) > 0; i++)
 		tvs_msleep(10);
 	EXPECT_EQ(0, q) TH_LOG("bytes stay queued for a closed peer");
 
@@ -515,7 +515,7 @@ TEST_F(data, closed_peer_discards)
 	ASSERT_EQ((ssize_t)sizeof(out), n)
 		TH_LOG("write to closed peer: %zd (%s) after %.2f s", n,
 		       n < 0 ? strerror(errno) : "short", dt);
-	EXPECT_LT(dt, 2.0);
+	EXPECT_LT(dt, 2.0 * tvs_slow());
 
 	ASSERT_EQ(0, tvs_tty_attr_u64(0, "tx_discarded", &d1));
 	EXPECT_EQ(sizeof(out), d1 - d0);
@@ -553,10 +553,10 @@ TEST_F(data, outq_drain_flush)
 	t0 = tvs_now();
 	ASSERT_EQ(0, tcdrain(self->a)) TH_LOG("tcdrain: %s", strerror(errno));
 	tvs_alarm(0);
-	EXPECT_LT(tvs_now() - t0, 1.0);
+	EXPECT_LT(tvs_now() - t0, 1.0 * tvs_slow());
 
 	/* The bytes are waiting on the other side... */
-	for (i = 0; i < 200 && tvs_inq(self->b) < (int)sizeof(out); i++)
+	for (i = 0; i < 200 * tvs_slow() && tvs_inq(self->b) < (int)sizeof(out); i++)
 		tvs_msleep(10);
 	ASSERT_EQ((int)sizeof(out), tvs_inq(self->b));
 

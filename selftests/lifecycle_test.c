@@ -58,7 +58,7 @@ static int mod_unload_once(void)
 /* Unload, retrying "in use" for up to ms (see the note at the top). */
 static int mod_unload(int ms)
 {
-	double end = tvs_now() + ms / 1000.0;
+	double end = tvs_now() + tvs_ms(ms) / 1000.0;
 
 	for (;;) {
 		if (!mod_unload_once())
@@ -95,7 +95,7 @@ static bool dev_exists(int idx)
 /* Wait up to ms for /dev/ttyVS<idx> to (dis)appear; true on success. */
 static bool wait_dev(int idx, bool present, int ms)
 {
-	double end = tvs_now() + ms / 1000.0;
+	double end = tvs_now() + tvs_ms(ms) / 1000.0;
 
 	while (dev_exists(idx) != present) {
 		if (tvs_now() > end)
@@ -397,13 +397,23 @@ TEST_F_TIMEOUT(lifecycle, reload_20_times, 300)
 
 /*
  * Two processes open and close the two ends of pair 0 as fast as they
- * can for 2 s; every open and close must succeed and the pair must work
- * afterwards with the default wiring.
+ * can for 2 s, and on a slow kernel longer (up to 2 s x TTYVS_SLOW) until
+ * each has done its 100 rounds; every open and close must succeed and the
+ * pair must work afterwards with the default wiring.
  */
+#define STORM_ROUNDS	100
+
+static bool storm_on(double start, long rounds)
+{
+	double t = tvs_now() - start;
+
+	return t < 2.0 || (rounds <= STORM_ROUNDS && t < 2.0 * tvs_slow());
+}
+
 TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 {
 	struct { long rounds, fails; int err; } res = { 0 }, mine = { 0 };
-	double end;
+	double start;
 	int p[2];
 
 	/* persisted termios: CLOCAL, so even blocking opens don't wait */
@@ -414,13 +424,13 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 	close_fds(self->fd);
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	end = tvs_now() + 2.0;
+	start = tvs_now();
 	self->child = fork();
 	ASSERT_LE(0, self->child);
 	if (self->child == 0) {
 		close(p[0]);
-		alarm(30);
-		while (tvs_now() < end) {
+		alarm(30 * tvs_slow());
+		while (storm_on(start, res.rounds)) {
 			int fd = tvs_open(0, res.rounds & 1);
 
 			if (fd < 0 || close(fd)) {
@@ -435,7 +445,7 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 	}
 	close(p[1]);
 	self->rfd = p[0];
-	while (tvs_now() < end) {
+	while (storm_on(start, mine.rounds)) {
 		int fd = tvs_open(1, !(mine.rounds & 1));
 
 		if (fd < 0 || close(fd)) {
@@ -452,8 +462,8 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 	       mine.rounds);
 	EXPECT_EQ(0, res.fails) TH_LOG("ttyVS0: %s", strerror(res.err));
 	EXPECT_EQ(0, mine.fails) TH_LOG("ttyVS1: %s", strerror(mine.err));
-	EXPECT_LT(100, res.rounds);
-	EXPECT_LT(100, mine.rounds);
+	EXPECT_LT(STORM_ROUNDS, res.rounds);
+	EXPECT_LT(STORM_ROUNDS, mine.rounds);
 
 	self->fd[0] = port_open_cfg(0);
 	ASSERT_LE(0, self->fd[0]);
@@ -470,7 +480,8 @@ TEST_F_TIMEOUT(lifecycle, open_close_storm, 60)
 /*
  * A blocking writer on ttyVS0 for 2 s while ttyVS1 is opened and closed
  * over and over (never read): every write succeeds in full, none waits
- * long (the peer going away releases a writer stalled on a full buffer,
+ * long (0.5 s x TTYVS_SLOW: the peer going away releases a writer stalled
+ * on a full buffer,
  * and with the peer closed bytes are discarded), and A's icount.tx counts
  * every byte.
  */
@@ -505,7 +516,7 @@ TEST_F_TIMEOUT(lifecycle, writer_survives_peer_cycling, 60)
 		char buf[256];
 
 		close(p[0]);
-		alarm(30);
+		alarm(30 * tvs_slow());
 		memset(buf, 'w', sizeof(buf));
 		while (tvs_now() < end) {
 			double t0 = tvs_now(), lat;
@@ -553,7 +564,7 @@ TEST_F_TIMEOUT(lifecycle, writer_survives_peer_cycling, 60)
 	EXPECT_EQ(0, w.errors) TH_LOG("write: %s", strerror(w.err));
 	EXPECT_EQ(0, w.shorts);
 	EXPECT_GT(w.writes, 10);
-	EXPECT_LT(w.max_lat, 0.5) TH_LOG("a write blocked %.3f s", w.max_lat);
+	EXPECT_LT(w.max_lat, 0.5 * tvs_slow()) TH_LOG("a write blocked %.3f s", w.max_lat);
 
 	ASSERT_EQ(0, ioctl(self->fd[0], TIOCGICOUNT, &ic1));
 	EXPECT_EQ(w.bytes, (long)ic1.tx - (long)ic0.tx);

@@ -171,7 +171,7 @@ static char proc_state(pid_t pid)
  */
 static bool wait_sleeping_in(pid_t pid, long nr, int ms)
 {
-	double end = tvs_now() + ms / 1000.0;
+	double end = tvs_now() + tvs_ms(ms) / 1000.0;
 	char path[64], buf[128];
 	ssize_t n;
 	int fd;
@@ -1097,7 +1097,7 @@ static void session_child(int wfd)
 
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	end = tvs_now() + 3.0;
+	end = tvs_now() + 3.0 * tvs_slow();
 	while (!got_hup && tvs_now() < end) {
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 10) > 0)

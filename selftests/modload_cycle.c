@@ -44,7 +44,7 @@ static int mod_load(const char *params)
  */
 static int mod_unload(void)
 {
-	double end = tvs_now() + 3;
+	double end = tvs_now() + 3 * tvs_slow();
 
 	for (;;) {
 		if (!syscall(SYS_delete_module, "ttyvs", O_NONBLOCK))

@@ -111,7 +111,7 @@ static bool path_exists(int idx)
 /* Wait until /dev/ttyVS<idx> exists (or not); devtmpfs is asynchronous. */
 static bool wait_node(int idx, bool exist, int timeout_ms)
 {
-	double end = tvs_now() + timeout_ms / 1000.0;
+	double end = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 
 	for (;;) {
 		if (path_exists(idx) == exist)
@@ -467,7 +467,7 @@ TEST_F(nl, recreated_pair_default_termios)
 	ASSERT_EQ(0, tnl_pair_del(&self->nl, 600, NULL, false, &e)) TH_LOG("%s", e.msg);
 
 	/* The id is free once the last tty of the old pair is released. */
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 100 * tvs_slow(); i++) {
 		ret = new_pair(self, &c, &p, &e);
 		if (ret != -EEXIST)
 			break;
@@ -687,7 +687,7 @@ TEST_F_TIMEOUT(nl, busy_and_force, 60)
 	tnl_cfg_init(&c);
 	c.id = id;
 	t_del = tvs_now();
-	while (new_pair(self, &c, &p, &e) == -EEXIST && tvs_now() - t_del < 3)
+	while (new_pair(self, &c, &p, &e) == -EEXIST && tvs_now() - t_del < 3 * tvs_slow())
 		tvs_msleep(20);
 	EXPECT_EQ(0, e.err) TH_LOG("re-create id %d 3 s after the last close: %s (%s)", id,
 				   strerror(-e.err), e.msg);
@@ -866,7 +866,7 @@ static void *miwait_fn(void *arg)
 
 static bool wait_flag(volatile int *flag, int timeout_ms)
 {
-	double end = tvs_now() + timeout_ms / 1000.0;
+	double end = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 
 	while (!*flag && tvs_now() < end)
 		tvs_msleep(2);
@@ -1117,7 +1117,7 @@ static int wait_event(struct tnl *n, uint8_t cmd, int64_t pair_id,
 		      struct tnl_port *port)
 {
 	static char buf[TNL_BUF_SIZE];
-	double end = tvs_now() + timeout_ms / 1000.0;
+	double end = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 
 	for (;;) {
 		int left = (int)((end - tvs_now()) * 1000), len;

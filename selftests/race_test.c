@@ -753,7 +753,7 @@ static void dump_stack(struct __test_metadata *_metadata,
 static bool join_all(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(race) *self)
 {
-	double deadline = tvs_now() + STOP_DEADLINE;
+	double deadline = tvs_now() + STOP_DEADLINE * tvs_slow();
 	bool ok = true;
 	int i;
 
@@ -778,7 +778,7 @@ static bool join_all(struct __test_metadata *_metadata,
 
 		if (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
 			TH_LOG("%s is stuck (did not stop within %d s)",
-			       w->name, STOP_DEADLINE);
+			       w->name, STOP_DEADLINE * tvs_slow());
 			dump_stack(_metadata, w);
 			ok = false;
 			continue;

@@ -11,12 +11,18 @@
 # when anything failed, crashed or timed out, else 0.
 #
 # Environment: TTYVS_KO (module path), TTYVS_TEST_TIMEOUT (seconds per
-# binary, default 300), TTYVS_STRESS_SECONDS (passed on to stress_test).
+# binary, default 600 x TTYVS_SLOW), TTYVS_STRESS_SECONDS (passed on to
+# stress_test), TTYVS_SLOW (the test kernel's slowness factor, default 1:
+# the tests scale their timeouts by it; see ttyvs_lib.h).
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+case ${TTYVS_SLOW:-1} in
+'' | 0 | *[!0-9]*) slow=1 ;;
+*) slow=$TTYVS_SLOW ;;
+esac
 # Generous: nested QEMU (qemu_test.sh) is slow on a loaded machine.
-timeout_s=${TTYVS_TEST_TIMEOUT:-600}
+timeout_s=${TTYVS_TEST_TIMEOUT:-$((600 * slow))}
 # A long stress run needs its duration plus time to stop and check.
 if [ -n "$TTYVS_STRESS_SECONDS" ] && [ "$TTYVS_STRESS_SECONDS" -gt 0 ] 2>/dev/null &&
    [ $((TTYVS_STRESS_SECONDS + 120)) -gt "$timeout_s" ]; then

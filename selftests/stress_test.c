@@ -623,7 +623,7 @@ TEST_F_TIMEOUT(stress, storm, 3600)
 	/* Actors stop first, readers keep draining so writers can finish. */
 	__atomic_store_n(&stop_actors, 1, __ATOMIC_RELEASE);
 	tvs_param_write("emulate_baud", "N");
-	joined = join_group(_metadata, self, false, tvs_now() + 30);
+	joined = join_group(_metadata, self, false, tvs_now() + 30 * tvs_slow());
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 20; i++) {
 		int j, running = 0;
@@ -636,7 +636,7 @@ TEST_F_TIMEOUT(stress, storm, 3600)
 		poke_lines();
 		tvs_msleep(100);
 	}
-	joined = join_group(_metadata, self, true, tvs_now() + 15) && joined;
+	joined = join_group(_metadata, self, true, tvs_now() + 15 * tvs_slow()) && joined;
 	TH_LOG("stopped in %.1f s after the storm", tvs_now() - t0 - secs);
 
 	for (i = 0; i < self->nr; i++) {

@@ -84,7 +84,7 @@ static int ms_left(double deadline)
 
 ssize_t tvs_read_exact(int fd, void *buf, size_t len, int timeout_ms)
 {
-	double deadline = tvs_now() + timeout_ms / 1000.0;
+	double deadline = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 	size_t got = 0;
 
 	while (got < len) {
@@ -117,9 +117,10 @@ ssize_t tvs_read_exact(int fd, void *buf, size_t len, int timeout_ms)
 ssize_t tvs_read_quiet(int fd, void *buf, size_t len, int timeout_ms,
 		       int quiet_ms)
 {
-	double deadline = tvs_now() + timeout_ms / 1000.0;
+	double deadline = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 	size_t got = 0;
 
+	quiet_ms = tvs_ms(quiet_ms);
 	while (got < len) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int left = ms_left(deadline);
@@ -188,7 +189,7 @@ int tvs_modem(int fd)
 
 int tvs_wait_modem(int fd, int mask, int want, int timeout_ms)
 {
-	double deadline = tvs_now() + timeout_ms / 1000.0;
+	double deadline = tvs_now() + tvs_ms(timeout_ms) / 1000.0;
 	int m;
 
 	for (;;) {
@@ -287,6 +288,33 @@ int tvs_tty_attr_u64(int idx, const char *attr, uint64_t *val)
 	return 0;
 }
 
+static int tvs_slow_factor = 1;
+
+/* Read once, before main(): the tests' threads only read it. */
+static void __attribute__((constructor)) tvs_slow_init(void)
+{
+	const char *s = getenv("TTYVS_SLOW");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!errno && !*end && v >= 1 && v <= 100)
+		tvs_slow_factor = v;
+}
+
+int tvs_slow(void)
+{
+	return tvs_slow_factor;
+}
+
+int tvs_ms(int ms)
+{
+	return ms * tvs_slow();
+}
+
 double tvs_now(void)
 {
 	struct timespec ts;
@@ -316,5 +344,5 @@ void tvs_alarm(unsigned int sec)
 	sa.sa_handler = tvs_alarm_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	alarm(sec);
+	alarm(sec * tvs_slow());
 }

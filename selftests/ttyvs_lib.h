@@ -58,6 +58,9 @@ int tvs_make_raw(int fd, speed_t speed);
 void tvs_raw_termios(struct termios *t, speed_t speed);
 
 /*
+ * The waits below (timeout_ms, quiet_ms, the alarm's sec) are scaled by
+ * tvs_slow(): callers give the stock kernel's figure.
+ *
  * Read exactly len bytes, waiting at most timeout_ms in total (poll).
  * Returns the number of bytes read (< len on timeout or EOF), or -1 on an
  * error other than EAGAIN/EINTR.
@@ -114,6 +117,51 @@ void tvs_msleep(int ms);
  * returns a short count) instead of hanging the test.  0 cancels.
  */
 void tvs_alarm(unsigned int sec);
+
+/*
+ * The test kernel's slowness factor: how many times slower than the stock
+ * kernel it runs, from TTYVS_SLOW (1 to 100; default 1, also for a bad
+ * value). The debug kernel's resolver sets it (KASAN, lockdep and kmemleak
+ * make the guest several times slower) and the VM runner passes it in.
+ * Timeouts (how long to wait for something that must happen) and timing
+ * tolerances scale with it; assertions never depend on it.
+ */
+int tvs_slow(void);
+
+/* ms * tvs_slow(): a timeout in milliseconds for this kernel. */
+int tvs_ms(int ms);
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * The harness kills a test after its TEST_F_TIMEOUT (default 30 s): scale
+ * those by tvs_slow() too, in a main() that replaces TEST_HARNESS_MAIN's
+ * (the tests include this file after kselftest_harness.h).
+ */
+static inline void tvs_scale_harness_timeouts(void)
+{
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	int k = tvs_slow();
+
+	for (f = __fixture_list; k > 1 && f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			t->timeout *= k;
+}
+
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN						\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+	int main(int argc, char **argv)					\
+	{								\
+		tvs_scale_harness_timeouts();				\
+		return test_harness_run(argc, argv);			\
+	}
+#endif
 
 #include "ttyvs_termios2.h"
 

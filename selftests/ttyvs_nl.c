@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ttyvs_lib.h"
 #include "ttyvs_nl.h"
 
 #ifndef NETLINK_EXT_ACK
@@ -177,7 +178,7 @@ int tnl_do_raw(struct tnl *n, void *req, size_t len, tnl_cb cb, void *arg,
 		seq = 0;
 	if (send(n->fd, req, len, 0) < 0)
 		return e->err = -errno;
-	deadline = now_ms() + (n->recv_timeout_ms ? n->recv_timeout_ms : 5000);
+	deadline = now_ms() + tvs_ms(n->recv_timeout_ms ? n->recv_timeout_ms : 5000);
 	for (;;) {
 		struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
 		int left = deadline - now_ms(), rem;

@@ -26,7 +26,7 @@ struct tnl {
 	uint32_t events_grp;	/* multicast group id of "events" */
 	uint32_t seq;
 	uint32_t portid;
-	int recv_timeout_ms;	/* for replies, default 5000 */
+	int recv_timeout_ms;	/* for replies, default 5000; x tvs_slow() */
 };
 
 /* A request under construction. */
@@ -150,8 +150,8 @@ int tnl_port_dump(struct tnl *n, struct tnl_port *out, int max);
 /* Join the "events" group. */
 int tnl_subscribe(struct tnl *n);
 /*
- * Wait up to timeout_ms for a message on the socket (events); copies it to
- * buf (TNL_BUF_SIZE). Returns its length, 0 on timeout, or -errno.
+ * Wait up to timeout_ms (not scaled) for a message on the socket (events);
+ * copies it to buf (TNL_BUF_SIZE). Returns its length, 0 on timeout, or -errno.
  */
 int tnl_recv_event(struct tnl *n, void *buf, int timeout_ms);
 

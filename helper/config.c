@@ -140,8 +140,8 @@ static int parse_pair(struct parser *ps, char **w, int n)
 		} else if (!strcmp(w[i], "baud-emulation") && i + 1 < n) {
 			i++;
 			if (strcmp(w[i], "on") && strcmp(w[i], "off"))
-				return perr(ps, -EINVAL, "baud-emulation: \"%s\": expected on or off",
-					    w[i]);
+				return perr(ps, -EINVAL,
+					    "baud-emulation: \"%s\": expected on or off", w[i]);
 			cp->req.baud_emulation = !strcmp(w[i], "on");
 		} else if (!strcmp(w[i], "buffer") && i + 1 < n) {
 			i++;
@@ -166,7 +166,8 @@ static int parse_pair(struct parser *ps, char **w, int n)
 		}
 	}
 	if (cp->req.loopback && cp->req.has_wiring[1])
-		return perr(ps, -EINVAL, "pair \"%s\": a loopback pair has no end b (wiring-b)", cp->name);
+		return perr(ps, -EINVAL, "pair \"%s\": a loopback pair has no end b (wiring-b)",
+			    cp->name);
 	return 0;
 }
 
@@ -240,7 +241,8 @@ int conf_parse(const char *text, size_t len, const char *file, struct conf *out,
 
 		ps.lineno++;
 		if (n > CONF_LINE_MAX)
-			rc = perr(&ps, -EINVAL, "line too long (at most %d characters)", CONF_LINE_MAX);
+			rc = perr(&ps, -EINVAL, "line too long (at most %d characters)",
+				  CONF_LINE_MAX);
 		else if (memchr(p, '\0', n))
 			rc = perr(&ps, -EINVAL, "a NUL byte in the line (not a text file?)");
 		if (rc)

@@ -39,6 +39,7 @@ struct sock_be {
 	struct loop_fd conn;		/* the data connection, fd -1 if none */
 	bool connecting;
 	bool peer_gone;			/* HUP or EPIPE: read what is left, then close */
+	bool eof;			/* the peer shut its side: goes once rx is out */
 	char peer[ADDR_PATH_MAX + 64];
 	struct loop_timer retry;
 	unsigned int delay_ms;
@@ -68,6 +69,7 @@ static void conn_close(struct sock_be *s)
 	s->conn.fd = -1;
 	s->connecting = false;
 	s->peer_gone = false;
+	s->eof = false;
 }
 
 static void proto_up(struct sock_be *s)
@@ -157,12 +159,21 @@ static void conn_read(struct sock_be *s)
 {
 	ssize_t n = s->proto ? s->proto->read(s->pp, s->conn.fd) : ring_read_fd(s->b->rx, s->conn.fd);
 
-	if (n > 0)
+	if (n > 0) {
 		bridge_kick(s->b->br);
-	else if (n == 0)
+	} else if (n == 0 && ring_len(s->b->rx)) {
+		/*
+		 * A half-close (or close) after data: the lines stay up until
+		 * what the peer sent has gone to the tty (sock_update), so an
+		 * application with CLOCAL clear reads it all before its hangup.
+		 */
+		s->eof = true;
+		bridge_kick(s->b->br);
+	} else if (n == 0) {
 		conn_lost(s, "closed by peer");
-	else if (n != -EAGAIN && n != -EINTR && n != -ENOBUFS)
+	} else if (n != -EAGAIN && n != -EINTR && n != -ENOBUFS) {
 		conn_lost(s, strerror((int)-n));
+	}
 }
 
 /* Returns false if the connection was lost. */
@@ -427,13 +438,17 @@ void sock_update(struct backend *b)
 
 	if (s->conn.fd < 0)
 		return;
+	if (s->eof && !ring_len(b->rx)) {
+		conn_lost(s, "closed by peer");
+		return;
+	}
 	if (s->connecting) {
 		ev = EPOLLOUT;
 	} else {
 		/* Send at once what the tty gave, without waiting for EPOLLOUT. */
 		if (want_write(s) && !s->peer_gone && !conn_write(s))
 			return;
-		if (want_read(s))
+		if (want_read(s) && !s->eof)
 			ev |= EPOLLIN;
 		if (want_write(s) && !s->peer_gone)
 			ev |= EPOLLOUT;

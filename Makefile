@@ -8,7 +8,8 @@
 #   make build-selftests  one of helper/ selftests/ bench/ (build-helper, ...)
 #   make check            install test deps, build, run the selftests in a VM
 #   make check-matrix     make check on every kernel of the tested matrix
-#   make bench            run the benchmark in a VM (one vCPU)
+#   make bench            run the benchmark in a VM (one vCPU); then the bridge
+#                         against socat end to end (BRIDGE_BENCH_ARGS="-s 16 -r 5")
 #   make demo             a VM's serial port on a ttyVS pair, over TCP, in a VM
 #   make style            checkpatch, sparse and W=1 on the kernel sources
 #   sudo make install     DKMS install + udev rule (+ ttyvsctl), modprobe;
@@ -143,7 +144,9 @@ bench: deps
 	@test -x $(RESOLVE) || $(NO_RESOLVER)
 	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C bench
-	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench'
+	$(MAKE) -C helper
+	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench && \
+		bench/bridge-bench.sh $(BRIDGE_BENCH_ARGS)'
 
 # A VM's serial port on a ttyVS pair, bridged to TCP, in the test VM (no
 # module support needed here): scripts/demo prints the transcript.

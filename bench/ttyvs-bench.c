@@ -13,6 +13,11 @@
  * It then prints the median of each measurement over the repetitions and
  * the ratios ttyVS/pty, plus one machine-readable "bench:" line.
  *
+ * With --ref-a/--ref-b the pty pair is replaced by two given tty devices
+ * (the application ends of a reference chain, e.g. two socat ptys joined
+ * over TCP) and -a/-b need not be a ttyVS pair (e.g. the application ends
+ * of two pairs joined by ttyvsctl bridges): end-to-end comparisons.
+ *
  * Exit status: 0 success, 1 failure (lost/corrupt data, I/O error, stall),
  * 2 usage or setup refused (e.g. emulate_baud=Y), 4 skipped (no device).
  */
@@ -52,7 +57,7 @@
 static const char *prog = "ttyvs-bench";
 
 struct pair {
-	const char *kind;	/* "pty" or "ttyvs" (or "pty2" with --pty-only) */
+	const char *kind;	/* "pty" or "ttyvs" (or "pty2", or --ref-name/--name) */
 	char name_a[PATH_MAX];
 	char name_b[PATH_MAX];
 	int fd_a;
@@ -402,14 +407,15 @@ static int open_tty(const char *path)
 	return fd;
 }
 
-static void open_dev_pair(struct pair *p, const char *a, const char *b)
+static void open_dev_pair(struct pair *p, const char *kind, const char *a, const char *b, int peers)
 {
-	p->kind = "ttyvs";
+	p->kind = kind;
 	snprintf(p->name_a, sizeof(p->name_a), "%s", a);
 	snprintf(p->name_b, sizeof(p->name_b), "%s", b);
 	p->fd_a = open_tty(a);
 	p->fd_b = open_tty(b);
-	check_peer(a, b);
+	if (peers)
+		check_peer(a, b);
 	set_raw(p->fd_a, a);
 	set_raw(p->fd_b, b);
 	set_blocking(p->fd_a, a);
@@ -679,6 +685,7 @@ static void usage(int status)
 
 	fprintf(f,
 		"usage: %s [-s MiB] [-n trips] [-r reps] [-a dev] [-b dev] [-q] [--pty-only]\n"
+		"       [--ref-a dev --ref-b dev] [--ref-name NAME] [--name NAME]\n"
 		"Compare a ttyVS pair with a pty pair (throughput both ways, 1-byte round trip).\n"
 		"  -s MiB     bytes per throughput run (default 64)\n"
 		"  -n trips   round trips per latency run (default 20000)\n"
@@ -687,6 +694,9 @@ static void usage(int status)
 		"  -b dev     side B of the ttyVS pair (default /dev/ttyVS1)\n"
 		"  -q         quick smoke run: -s 8 -n 2000 -r 1 (explicit options win)\n"
 		"  --pty-only use a second pty pair instead of ttyVS (self-test without the driver)\n"
+		"  --ref-a dev, --ref-b dev  compare with these two ttys (a reference chain)\n"
+		"             instead of a pty pair; -a/-b then need not be peers\n"
+		"  --ref-name NAME, --name NAME  labels of the two chains (default pty, ttyvs)\n"
 		"Exit: 0 ok, 1 failure (data lost/corrupt, I/O error), 2 usage/refused, 4 skipped.\n",
 		prog);
 	exit(status);
@@ -708,18 +718,24 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pty-only", no_argument, NULL, 'P' },
+		{ "ref-a", required_argument, NULL, 'R' },
+		{ "ref-b", required_argument, NULL, 'S' },
+		{ "ref-name", required_argument, NULL, 'N' },
+		{ "name", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long size_mib = 64, trips = 20000, reps = 3;
 	int set_s = 0, set_n = 0, set_r = 0, quick = 0, pty_only = 0;
 	const char *dev_a = "/dev/ttyVS0", *dev_b = "/dev/ttyVS1";
+	const char *ref_a = NULL, *ref_b = NULL, *ref_name = "pty", *name = "ttyvs";
 	struct pair pairs[2];
 	struct result *res[2];
 	double *v, med[2][N_METRICS];
 	unsigned long long cs, chunks;
 	struct sigaction sa;
 	struct utsname u;
+	char ratio_name[64];
 	unsigned long r;
 	int opt, k, m;
 
@@ -749,6 +765,18 @@ int main(int argc, char **argv)
 		case 'P':
 			pty_only = 1;
 			break;
+		case 'R':
+			ref_a = optarg;
+			break;
+		case 'S':
+			ref_b = optarg;
+			break;
+		case 'N':
+			ref_name = optarg;
+			break;
+		case 'M':
+			name = optarg;
+			break;
 		case 'h':
 			usage(0);
 			break;
@@ -756,7 +784,7 @@ int main(int argc, char **argv)
 			usage(EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || !ref_a != !ref_b || (ref_a && pty_only))
 		usage(EXIT_USAGE);
 	if (quick) {
 		if (!set_s)
@@ -780,14 +808,17 @@ int main(int argc, char **argv)
 		open_pty_pair(&pairs[1], "pty2");
 	} else {
 		check_emulate_baud();
-		open_dev_pair(&pairs[1], dev_a, dev_b);
+		open_dev_pair(&pairs[1], name, dev_a, dev_b, !ref_a);
 	}
-	open_pty_pair(&pairs[0], "pty");
+	if (ref_a)
+		open_dev_pair(&pairs[0], ref_name, ref_a, ref_b, 0);
+	else
+		open_pty_pair(&pairs[0], ref_name);
 	make_pattern();
 
 	uname(&u);
 	printf("%s: kernel %s, %ld cpu(s) online\n", prog, u.release, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%s: pty   A=%s B=%s\n", prog, pairs[0].name_a, pairs[0].name_b);
+	printf("%s: %-5s A=%s B=%s\n", prog, pairs[0].kind, pairs[0].name_a, pairs[0].name_b);
 	printf("%s: %-5s A=%s B=%s\n", prog, pairs[1].kind, pairs[1].name_a, pairs[1].name_b);
 	printf("%s: %lu MiB per direction in %d-byte writes/reads, %lu round trips, %lu rep(s), "
 	       "MiB/s = 2^20 bytes/s\n", prog, size_mib, IO_CHUNK, trips, reps);
@@ -843,8 +874,9 @@ int main(int argc, char **argv)
 	 * The headline ratio is of the medians; the range of the per-repetition
 	 * ratios (each of two back-to-back measurements) shows how noisy it is.
 	 */
-	printf("\nmedian of %lu rep(s)       %10s %10s %10s  %-15s\n", reps, "pty",
-	       pairs[1].kind, pty_only ? "pty2/pty" : "ttyvs/pty", "per-rep ratios");
+	snprintf(ratio_name, sizeof(ratio_name), "%s/%s", pairs[1].kind, pairs[0].kind);
+	printf("\nmedian of %lu rep(s)       %10s %10s %10s  %-15s\n", reps, pairs[0].kind,
+	       pairs[1].kind, ratio_name, "per-rep ratios");
 	for (m = 0; m < N_METRICS; m++) {
 		double lo = 0, hi = 0;
 

@@ -21,6 +21,7 @@
 #   KDIR    kernel build dir for `modules` (default: the running kernel's)
 #   KERNEL  test kernel for check/bench/style, resolved by scripts/kernels/$(KERNEL)
 #           (default 6.1: Debian 12's 6.1 kernel; debug: scripts/debug-kernel)
+#   CHECK_DEBUG  y: make check also runs the suite on the debug kernel (CI)
 #   LOAD_AT_BOOT  install: 1 = load ttyvs at boot (modules-load.d entry),
 #           0 = remove that entry, unset = leave it as it is
 #   DESTDIR install-files/uninstall-files: stage under this root (no DKMS)
@@ -55,6 +56,12 @@ CHECK_DKMS ?= $(if $(filter 6.1,$(KERNEL)),y)
 # made (a minute; making one takes 5-10). CI names them all (.ci/run).
 CHECK_BUILD_KERNELS ?= $(if $(filter 6.1,$(KERNEL)),$(foreach k,$(filter-out 6.1,$(MATRIX_KERNELS)),\
 	$(if $(shell test -x scripts/kernels/$(k) && scripts/kernels/$(k) cached 2>/dev/null),$(k))))
+# make check CHECK_DEBUG=y (CI) also runs the whole suite on the debug
+# kernel (KASAN, lockdep, kmemleak, UBSAN; scripts/debug-kernel/build makes
+# it first, ~6 min once): before the stock kernel's run, its counts in the
+# summary. Not with KERNEL=debug, which is that run alone.
+CHECK_DEBUG ?=
+CHECK_DEBUG_RUN = $(if $(filter debug,$(KERNEL)),,$(filter y yes 1,$(CHECK_DEBUG)))
 NO_RESOLVER = { echo "no test kernel resolver $(RESOLVE) for KERNEL=$(KERNEL)" \
 	"(have: $(notdir $(wildcard scripts/kernels/*)))" >&2; exit 1; }
 # style: the running kernel's headers if there are any, else the test
@@ -110,7 +117,7 @@ check: deps
 
 deps:
 	@scripts/deps.sh
-	@if [ "$(KERNEL)" = debug ]; then scripts/debug-kernel/build; fi
+	@if [ "$(KERNEL)" = debug ] || [ -n "$(CHECK_DEBUG_RUN)" ]; then scripts/debug-kernel/build; fi
 
 check-build:
 	@if [ ! -f selftests/Makefile ] || [ ! -x selftests/run_tests.sh ]; then \
@@ -134,6 +141,23 @@ check-extra:
 	@$(if $(CHECK_DKMS),scripts/dkms-test --counts $(CACHE)/check-extra/dkms.counts || true)
 	@$(if $(CHECK_BUILD_KERNELS),scripts/check-build-kernels \
 		--counts $(CACHE)/check-extra/build.counts $(CHECK_BUILD_KERNELS) || true)
+	@$(if $(CHECK_DEBUG_RUN),$(MAKE) --no-print-directory check-debug)
+
+# The suite on the debug kernel, for make check CHECK_DEBUG=y: the module
+# built against it in a copy (kmod/ttyvs.ko stays the stock build), the
+# same selftests; any kernel report or ttyvs leak fails it (the runner's
+# dmesg check and --kmemleak-scan). Counts in check-extra/debug.counts.
+.PHONY: check-debug
+check-debug:
+	@counts=$(CACHE)/check-extra/debug.counts; \
+	if ! ko=$$(scripts/kernels/debug build $(CHROOT_KBUILD)); then \
+		echo "check: building ttyvs for the debug kernel failed"; echo "0 1 0" > $$counts; \
+	else \
+		echo "check: the suite on the debug kernel ($$(scripts/kernels/debug kver))"; \
+		TTYVS_KO=$$ko TTYVS_CHECK_COUNTS= scripts/vm/check-suite --counts $$counts \
+			$$(scripts/kernels/debug vmargs) || true; \
+		[ -s $$counts ] || echo "0 1 0" > $$counts; \
+	fi
 
 # make check on each kernel of the matrix, then a table.
 check-matrix: deps

@@ -32,8 +32,8 @@
  *   is agreed and then on every change; its breaks as SET-CONTROL BREAK-ON
  *   then BREAK-OFF. The server's NOTIFY-MODEMSTATE drives the bridge end's
  *   outputs: CTS -> RTS (the application's CTS), DCD -> DTR (its DCD and
- *   DSR), DSR -> OUT1, RI -> OUT2 (wire the application end's DSR to
- *   peer-out1 and RI to peer-out2 to see those two as well). Break-detect
+ *   DSR), DSR -> OUT1, RI -> OUT2 (wire the application end with
+ *   dsr=out1,ri=out2 to see those two as well). Break-detect
  *   in NOTIFY-LINESTATE -> a break to the application.
  */
 #define _GNU_SOURCE

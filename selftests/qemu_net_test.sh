@@ -13,7 +13,8 @@
 #     carries no modem lines
 #   - RFC 2217: ttyvsctl bridge rfc2217-listen: on A and rfc2217: on B: the
 #     same data, and each guest's DTR/RTS reaching the other guest's
-#     DSR/DCD/CTS, and a break (SKIP while the helper has no RFC 2217)
+#     DSR/DCD/CTS, and breaks both ways (SKIP while the helper has no
+#     RFC 2217)
 # The host-side checks are in selftests/qemu/guestctl.py ("net").
 #
 # Run as root inside the test VM with ttyvs loaded:
@@ -156,7 +157,7 @@ scenario 3 net tcp "$ga" net-a-b "$gb" net-b-b
 if "$TTYVSCTL" bridge /dev/null rfc2217-listen:1 2>&1 | grep -q "unknown address kind"; then
 	for t in "net rfc2217: two hosts linked" "net rfc2217: lines both ways" \
 		 "net rfc2217: DTR/RTS of each guest reach the other guest's DSR/DCD/CTS" \
-		 "net rfc2217: guest B's break reaches guest A"; do
+		 "net rfc2217: a break from either guest reaches the other"; do
 		skip "$t" "$TTYVSCTL has no rfc2217-listen:/rfc2217: backend yet"
 	done
 else

@@ -910,7 +910,23 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                                (int(m.group(2)) - nul0))
                 diag("guest B break -> RFC 2217 SET-CONTROL BREAK -> guest A "
                      "(a NUL byte: QEMU sets no LSR.BI)")
-            step("net rfc2217: guest B's break reaches guest A", brk)
+                # The other way: the server's break detect to the client.
+                m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
+                nul0 = int(m.group(2))
+                a.command("!brk", rb"brk ms=250\r\n", 30)
+                end = time.monotonic() + 30
+                while True:
+                    m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
+                    if int(m.group(2)) - nul0 >= 1 or time.monotonic() > end:
+                        break
+                    time.sleep(1)
+                if int(m.group(2)) - nul0 != 1:
+                    raise Fail("guest B after A's break: NUL +%d, want +1" %
+                               (int(m.group(2)) - nul0))
+                diag("guest A break -> RFC 2217 break detect -> guest B "
+                     "(a NUL byte)")
+            step("net rfc2217: a break from either guest reaches the other",
+                 brk)
     finally:
         for vm in vms.values():
             vm.close()

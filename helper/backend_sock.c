@@ -40,6 +40,8 @@ struct sock_be {
 	bool connecting;
 	bool peer_gone;			/* HUP or EPIPE: read what is left, then close */
 	bool eof;			/* the peer shut its side: goes once rx is out */
+	bool stopping;			/* sock_drain(): no new peer, no reconnect */
+	bool shut;			/* our side shut down (sock_drain) */
 	char peer[ADDR_PATH_MAX + 64];
 	struct loop_timer retry;
 	unsigned int delay_ms;
@@ -70,6 +72,7 @@ static void conn_close(struct sock_be *s)
 	s->connecting = false;
 	s->peer_gone = false;
 	s->eof = false;
+	s->shut = false;
 }
 
 static void proto_up(struct sock_be *s)
@@ -102,8 +105,11 @@ static void conn_lost(struct sock_be *s, const char *why)
 		proto_down(s);
 		return;
 	}
-	bridge_peer_down(s->b, "disconnected from %s (%s); reconnecting", s->peer, why);
+	bridge_peer_down(s->b, "disconnected from %s (%s)%s", s->peer, why,
+			 s->stopping ? "" : "; reconnecting");
 	proto_down(s);
+	if (s->stopping)
+		return;
 	s->delay_ms = s->b->addr->retry_ms;
 	s->last_err = 0;
 	schedule_retry(s);
@@ -458,8 +464,36 @@ void sock_update(struct backend *b)
 		conn_lost(s, strerror(-err));
 }
 
+/*
+ * Stopping (bridge_stop): no new client, no reconnect; once what the tty
+ * gave is written, shut down our side; the peer then closes its side after
+ * what it still had to send, which goes to the tty (the EOF path above).
+ */
+bool sock_drain(struct backend *b)
+{
+	struct sock_be *s = b->priv;
+
+	s->stopping = true;
+	loop_timer_disarm(b->loop, &s->retry);
+	if (s->lst.fd >= 0) {
+		loop_fd_del(b->loop, &s->lst);
+		close(s->lst.fd);
+		s->lst.fd = -1;
+	}
+	if (s->conn.fd >= 0 && s->connecting)
+		conn_close(s);
+	if (s->conn.fd < 0)
+		return true;
+	if (!s->shut && (s->peer_gone || !want_write(s))) {
+		shutdown(s->conn.fd, SHUT_WR);
+		s->shut = true;
+	}
+	return false;
+}
+
 const struct backend_ops backend_sock_ops = {
 	.open = sock_open,
 	.close = sock_close,
 	.update = sock_update,
+	.drain = sock_drain,
 };

@@ -38,5 +38,6 @@ void sock_proto_kick(struct backend *b);
 
 void sock_close(struct backend *b);
 void sock_update(struct backend *b);
+bool sock_drain(struct backend *b);
 
 #endif

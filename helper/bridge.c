@@ -122,7 +122,15 @@ static void bridge_update(struct loop_defer *d)
 	b->ops->update(b);
 	if (br->failed)
 		return;
-	if (ring_room(&br->tx) && (b->connected || b->sink || br->addr.drop))
+	if (br->stopped && (!b->ops->drain || b->ops->drain(b)) && !ring_len(&br->rx)) {
+		void (*done)(struct bridge *) = br->stopped;
+
+		br->stopped = NULL;
+		loop_fd_set(br->loop, &br->tty, 0);
+		done(br);
+		return;
+	}
+	if (ring_room(&br->tx) && !br->stopped && (b->connected || b->sink || br->addr.drop))
 		ev |= EPOLLIN;
 	if (ring_len(&br->rx))
 		ev |= EPOLLOUT;
@@ -149,6 +157,8 @@ static void tty_cb(struct loop_fd *lfd, uint32_t revents)
 			tty_hangup(br, (int)n);
 			return;
 		}
+		if (n > 0)
+			br->tty_bytes += (uint64_t)n;
 		/* ",drop": nobody to send it to, as on a cable with nobody listening */
 		if (n > 0 && !br->be.connected && !br->be.sink && br->addr.drop)
 			ring_reset(&br->tx);
@@ -161,8 +171,10 @@ static void tty_cb(struct loop_fd *lfd, uint32_t revents)
 			tty_hangup(br, (int)n);
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
+			br->tty_bytes += (uint64_t)n;
 			bridge_kick(br);
+		}
 	}
 	if ((revents & (EPOLLHUP | EPOLLERR)) && !(revents & (EPOLLIN | EPOLLOUT)))
 		tty_hangup(br, 0);
@@ -425,6 +437,17 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 fail:
 	bridge_free(br);
 	return err;
+}
+
+void bridge_stop(struct bridge *br, void (*done)(struct bridge *br))
+{
+	br->stopped = done;
+	bridge_kick(br);
+}
+
+size_t bridge_pending(const struct bridge *br)
+{
+	return ring_len(&br->rx) + ring_len(&br->tx);
 }
 
 void bridge_free(struct bridge *br)

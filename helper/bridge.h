@@ -49,6 +49,10 @@ struct backend_ops {
 	int (*set_lines)(struct backend *b, unsigned int lines);
 	int (*send_break)(struct backend *b);
 	int (*set_termios)(struct backend *b, const struct termios_info *ti);
+	/* Optional, for bridge_stop(): called on each update while stopping;
+	 * sends what is queued, ends the connection in order and reads what
+	 * the peer still sends. True once no peer is left. */
+	bool (*drain)(struct backend *b);
 };
 
 struct backend {
@@ -79,6 +83,8 @@ struct bridge {
 	struct backend be;
 	struct loop_defer upd;
 	bool failed;
+	void (*stopped)(struct bridge *br);	/* bridge_stop() in progress */
+	uint64_t tty_bytes;		/* read from and written to the tty */
 	/* Called (once) when the bridge cannot go on: tty hung up, fatal backend error. */
 	void (*on_fail)(struct bridge *br, int err);
 	void *owner;
@@ -90,6 +96,15 @@ extern const char *bridge_log_prefix;
 /* Opens dev (raw mode, lines down) and starts the backend for a. */
 int bridge_new(struct loop *l, const char *dev, const char *port, const struct addr *a,
 	       void (*on_fail)(struct bridge *, int), void *owner, struct bridge **out);
+/*
+ * Stops in order: no more reads from the tty; what was read goes out, the
+ * connection is shut down and what the peer still sends goes to the tty;
+ * then done(br) (at once for backends without a drain). The caller bounds
+ * the time and calls bridge_free().
+ */
+void bridge_stop(struct bridge *br, void (*done)(struct bridge *br));
+/* Bytes the bridge holds for the tty and for the peer. */
+size_t bridge_pending(const struct bridge *br);
 /* Stops the backend, drops DTR/RTS, closes the tty. */
 void bridge_free(struct bridge *br);
 

@@ -74,13 +74,62 @@ int bridge_resolve_port(const char *arg, char *dev, size_t devlen, char *port, s
 	return 0;
 }
 
+/* How long a stop may go without progress in delivering what is in flight. */
+#define BRIDGE_STOP_IDLE_S 5
+
+static struct loop_timer stop_timer = { .lfd = { .fd = -1 } };
+static uint64_t stop_moved;
+static size_t stop_pending;
+static int stop_idle;
+
+/* Once a second while stopping: give up after BRIDGE_STOP_IDLE_S without progress. */
+static void stop_tick(struct loop_timer *t)
+{
+	struct bridge *br = t->arg;
+
+	if (br->tty_bytes != stop_moved || bridge_pending(br) != stop_pending) {
+		stop_moved = br->tty_bytes;
+		stop_pending = bridge_pending(br);
+		stop_idle = 0;
+	} else if (++stop_idle >= BRIDGE_STOP_IDLE_S) {
+		bridge_log(br, "stopping with %zu bytes undelivered (no progress for %d s)",
+			   bridge_pending(br), BRIDGE_STOP_IDLE_S);
+		loop_quit(br->loop, 0);
+		return;
+	}
+	if (loop_timer_arm(br->loop, t, 1000))
+		loop_quit(br->loop, 0);
+}
+
+static void on_stopped(struct bridge *br)
+{
+	loop_quit(br->loop, 0);
+}
+
+/*
+ * The first signal stops in order (bridge_stop: what is in flight is
+ * delivered, while that makes progress), so that a restart loses nothing;
+ * a second one stops at once.
+ */
 static void on_signal(struct loop *l, int signo, void *arg)
 {
 	struct bridge *br = *(struct bridge **)arg;
 
-	if (br)
-		bridge_log(br, "%s: stopping", strsignal(signo));
-	loop_quit(l, 0);
+	if (!br || stop_timer.lfd.fd >= 0) {
+		if (br)
+			bridge_log(br, "%s: stopping now", strsignal(signo));
+		loop_quit(l, 0);
+		return;
+	}
+	bridge_log(br, "%s: stopping", strsignal(signo));
+	stop_moved = br->tty_bytes;
+	stop_pending = bridge_pending(br);
+	if (loop_timer_init(l, &stop_timer, stop_tick, br) ||
+	    loop_timer_arm(l, &stop_timer, 1000)) {
+		loop_quit(l, 0);
+		return;
+	}
+	bridge_stop(br, on_stopped);
 }
 
 /* The netlink events: the application end's termios, lines and breaks. */
@@ -171,6 +220,7 @@ int bridge_main(int argc, char **argv)
 		goto out;
 	err = loop_run(l);
 out:
+	loop_timer_free(l, &stop_timer);
 	bridge_free(br);
 	if (ev.c) {
 		loop_fd_del(l, &ev.lfd);

@@ -38,7 +38,14 @@ root=$(cd "$here/.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
 UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
 TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-90}
+# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
+# runner): every wait scales by it.
+case ${TTYVS_SLOW:-1} in
+'' | *[!0-9]*) SLOW=1 ;;
+*) SLOW=$TTYVS_SLOW ;;
+esac
+[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
+BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
 export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
 # The hypervisor as the server here; as the client in
 # qemu_bridge_client_test.sh (the same script with QEMU_BRIDGE_KINDS), so
@@ -108,7 +115,7 @@ scenario() {
 	shift
 	rm -f "$tmp/results"
 	mkfifo "$tmp/results" || return 1
-	timeout -k 10 300 python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
+	timeout -k 10 $((300 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
 	pid=$!
 	while IFS= read -r line; do
 		case $line in

@@ -27,7 +27,14 @@ root=$(cd "$here/.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
 UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
 TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-90}
+# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
+# runner): every wait scales by it.
+case ${TTYVS_SLOW:-1} in
+'' | *[!0-9]*) SLOW=1 ;;
+*) SLOW=$TTYVS_SLOW ;;
+esac
+[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
+BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
 export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
 N=4
 
@@ -90,7 +97,7 @@ scenario() {
 	shift
 	rm -f "$tmp/results"
 	mkfifo "$tmp/results" || return 1
-	timeout -k 10 300 python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
+	timeout -k 10 $((300 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
 	pid=$!
 	while IFS= read -r line; do
 		case $line in
@@ -157,7 +164,7 @@ start_qemu() {
 }
 
 cont_qemu() {
-	wait_for 60 test -S "$tmp/mon-$1.sock" || return 1
+	wait_for $((60 * SLOW)) test -S "$tmp/mon-$1.sock" || return 1
 	echo cont | socat - "UNIX-CONNECT:$tmp/mon-$1.sock" >/dev/null
 }
 
@@ -185,16 +192,16 @@ terminal() {
 	local name=$1 ready=$2 cmd=$3 listen=$4 t0=$SECONDS word="typed-in-$1-$RANDOM"
 
 	$TMUX_CMD new-session -d -s "$name" -x 120 -y 40 "$cmd" || return 1
-	pane_wait "$name" "$ready" 20 || return 1
+	pane_wait "$name" "$ready" $((20 * SLOW)) || return 1
 	start_qemu "$name" "${qemu_args[@]}"
-	wait_for 60 $listen || { echo "# QEMU's socket not there: $(cat "$tmp/qemu-$name.log")"; return 1; }
+	wait_for $((60 * SLOW)) $listen || { echo "# QEMU's socket not there: $(cat "$tmp/qemu-$name.log")"; return 1; }
 	start_bridge "$name" /dev/ttyVS1 "$backend"
-	wait_for 60 lines_up /dev/ttyVS0 || { echo "# bridge not connected: $(cat "$tmp/$name.log")"; return 1; }
+	wait_for $((60 * SLOW)) lines_up /dev/ttyVS0 || { echo "# bridge not connected: $(cat "$tmp/$name.log")"; return 1; }
 	cont_qemu "$name" || return 1
 	pane_wait "$name" "uartguest ready" "$BOOT_TIMEOUT" || return 1
 	echo "# $name: banner after $((SECONDS - t0))s"
 	$TMUX_CMD send-keys -t "$name" "$word" Enter
-	pane_wait "$name" "^$word\$" 20 || return 1
+	pane_wait "$name" "^$word\$" $((20 * SLOW)) || return 1
 	$TMUX_CMD capture-pane -p -t "$name" | sed '/^$/d; s/^/#   | /'
 	typed=$word
 	return 0

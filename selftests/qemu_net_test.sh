@@ -28,7 +28,14 @@ root=$(cd "$here/.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
 UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
 TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-90}
+# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
+# runner): every wait scales by it.
+case ${TTYVS_SLOW:-1} in
+'' | *[!0-9]*) SLOW=1 ;;
+*) SLOW=$TTYVS_SLOW ;;
+esac
+[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
+BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
 NETNS_A=ttyvs-host-a
 NETNS_B=ttyvs-host-b
 ADDR_A=10.199.0.1
@@ -132,7 +139,7 @@ scenario() {
 	shift
 	rm -f "$tmp/results"
 	mkfifo "$tmp/results" || return 1
-	timeout -k 10 400 python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
+	timeout -k 10 $((400 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
 	pid=$!
 	while IFS= read -r line; do
 		case $line in

@@ -18,14 +18,21 @@
 # guest built on the host (make -C guest):
 #   scripts/vm/run --timeout 600 -- sh -c 'insmod kmod/ttyvs.ko && selftests/qemu_test.sh'
 # Environment: QEMU (binary, default qemu-system-x86_64), UARTGUEST (the
-# guest ELF), QEMU_BOOT_TIMEOUT (seconds for a nested boot, default 90).
+# guest ELF), QEMU_BOOT_TIMEOUT (seconds for a nested boot, default 90 x TTYVS_SLOW).
 # Exit status: 0 all passed, 1 something failed, 4 skipped.
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
 UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-90}
+# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
+# runner): every wait scales by it.
+case ${TTYVS_SLOW:-1} in
+'' | *[!0-9]*) SLOW=1 ;;
+*) SLOW=$TTYVS_SLOW ;;
+esac
+[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
+BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
 export QEMU UARTGUEST QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
 N=10
 
@@ -88,7 +95,7 @@ scenario() {
 	# (The VM has no /dev/fd for a <(...) here: a FIFO instead.)
 	rm -f "$tmp/results"
 	mkfifo "$tmp/results" || return 1
-	timeout -k 10 300 python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
+	timeout -k 10 $((300 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
 	pid=$!
 	while IFS= read -r line; do
 		case $line in

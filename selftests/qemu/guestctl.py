@@ -46,11 +46,17 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 GUEST = os.environ.get("UARTGUEST", os.path.join(ROOT, "guest", "uartguest.elf"))
 TMP = os.environ.get("QEMU_TEST_TMP", "/tmp")
-BOOT_TIMEOUT = float(os.environ.get("QEMU_BOOT_TIMEOUT", "90"))
+# The test kernel's slowness factor (1-100; the VM runner sets it for slow
+# kernels such as the debug one): every wait below scales by it.
+try:
+    SLOW = min(max(int(os.environ.get("TTYVS_SLOW", "1")), 1), 100)
+except ValueError:
+    SLOW = 1
+BOOT_TIMEOUT = float(os.environ.get("QEMU_BOOT_TIMEOUT", str(90 * SLOW)))
 TTYVSCTL = os.environ.get("TTYVSCTL", os.path.join(ROOT, "helper", "ttyvsctl"))
-STEP_TIMEOUT = 20.0
+STEP_TIMEOUT = 20.0 * SLOW
 # QEMU polls TIOCMGET every 10 ms (virtual time); seconds on a loaded host.
-POLL_TIMEOUT = 10.0
+POLL_TIMEOUT = 10.0 * SLOW
 
 TIOCGICOUNT = 0x545D
 BANNER = rb"uartguest ready\r\n"
@@ -340,7 +346,7 @@ class Fifo(Stream):
                          qemu)
 
 
-def wait_lines(tty, expect, what, timeout=5.0):
+def wait_lines(tty, expect, what, timeout=5.0 * SLOW):
     """Poll TIOCMGET until the input lines read `expect`."""
     keys = [kv.split("=")[0] for kv in expect.split()]
     end = time.monotonic() + timeout
@@ -430,7 +436,7 @@ def scenario_line(guest_tty, host_tty):
                     n0 = host.brk_count()
                     t = time.monotonic()
                     m = host.command("!brk %d" % ms,
-                                     rb"(?s)(.*)brk ms=%d\r\n" % ms, 30)
+                                     rb"(?s)(.*)brk ms=%d\r\n" % ms, 30 * SLOW)
                     n = host.brk_count() - n0
                     if b"\xff\x00\x00" not in m.group(1):
                         raise Fail("no PARMRK break mark before the reply: %r"
@@ -529,7 +535,7 @@ def scenario_vm2vm(tty_a, tty_b):
             # A break from A reaches B as a NUL byte (see scenario_line).
             m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
             nul0 = int(m.group(2))
-            a.command("!brk", rb"brk ms=250\r\n", 30)
+            a.command("!brk", rb"brk ms=250\r\n", 30 * SLOW)
             m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
             if (int(m.group(1)), int(m.group(2)) - nul0) != (0, 1):
                 raise Fail("B after A's break: bi=%s, NUL +%d; want bi=0, "
@@ -575,7 +581,7 @@ def echo_burst(con, what, nlines=12):
     want = b"".join(t.encode() + b"\r\n" for t in text)
     con.drain()
     con.write(b"".join(t.encode() + b"\r" for t in text))
-    m = con.read_until(rb"(?s).{%d}" % len(want), 60)
+    m = con.read_until(rb"(?s).{%d}" % len(want), 60 * SLOW)
     got = m.group(0)
     if got != want:
         raise Fail("echo differs: sha256 %s, want %s; got %r" %
@@ -646,7 +652,7 @@ def scenario_sock(kind, app_tty, br_tty, port):
             app.qemu = vm
             # The bridge raises DTR and RTS on its end while its peer (QEMU)
             # is connected: the terminal's end sees DSR, DCD and CTS.
-            wait_lines(app, "cts=1 dsr=1 dcd=1", "bridge connected", 60)
+            wait_lines(app, "cts=1 dsr=1 dcd=1", "bridge connected", 60 * SLOW)
             br.check()
             vm.cont()
             app.read_until(BANNER, BOOT_TIMEOUT)
@@ -707,7 +713,7 @@ def scenario_sock(kind, app_tty, br_tty, port):
             vm.close()
             if kind in ("unix", "tcp", "tcp-client", "unix-client", "telnet"):
                 # QEMU gone = peer gone: the bridge drops DTR/RTS.
-                wait_lines(app, "cts=0 dsr=0 dcd=0", "QEMU stopped", 30)
+                wait_lines(app, "cts=0 dsr=0 dcd=0", "QEMU stopped", 30 * SLOW)
             rc = br.close()
             if rc != 0:
                 raise Fail("bridge exited %s after SIGTERM" % rc)
@@ -826,7 +832,7 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                 brs["b"] = Helper("rfc2217-b", ["bridge", br_b,
                                   "rfc2217:%s:4001,retry=200" % addr],
                                   netns=ns["b"])
-            brs["a"].wait_log(r"client \S+ connected", 60)
+            brs["a"].wait_log(r"client \S+ connected", 60 * SLOW)
             brs["b"].check()
             for n in "ab":
                 vms[n].cont()
@@ -885,7 +891,7 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                     t = time.monotonic()
                     src.command(cmd, rb"mcr " + reply.encode() + rb"\r\n")
                     dst.read_until(rb"msr change " + want.encode() +
-                                   rb" ri=0\r\n", 30)
+                                   rb" ri=0\r\n", 30 * SLOW)
                     diag("guest %s %s -> guest %s MSR %s (%.1f s)" %
                          ("A" if src is a else "B", cmd,
                           "B" if src is a else "A", want, time.monotonic() - t))
@@ -898,8 +904,8 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                 a, b = cons["a"], cons["b"]
                 m = a.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
                 nul0 = int(m.group(2))
-                b.command("!brk", rb"brk ms=250\r\n", 30)
-                end = time.monotonic() + 30
+                b.command("!brk", rb"brk ms=250\r\n", 30 * SLOW)
+                end = time.monotonic() + 30 * SLOW
                 while True:
                     m = a.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
                     if int(m.group(2)) - nul0 >= 1 or time.monotonic() > end:
@@ -913,8 +919,8 @@ def scenario_net(mode, guest_a, br_a, guest_b, br_b):
                 # The other way: the server's break detect to the client.
                 m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
                 nul0 = int(m.group(2))
-                a.command("!brk", rb"brk ms=250\r\n", 30)
-                end = time.monotonic() + 30
+                a.command("!brk", rb"brk ms=250\r\n", 30 * SLOW)
+                end = time.monotonic() + 30 * SLOW
                 while True:
                     m = b.command("!lsr", rb"lsr bi=(\d+) .*nul=(\d+) ")
                     if int(m.group(2)) - nul0 >= 1 or time.monotonic() > end:

@@ -213,6 +213,9 @@ terminal_end() {
 	sed 's/^/#   bridge: /' "$tmp/$1.log"
 	$TMUX_CMD kill-session -t "$1" 2>/dev/null
 	sleep 0.5
+	# Termios outlive the program: put CLOCAL back for the next user.
+	echo "# after $1: ttyVS0 $(stty -F /dev/ttyVS0 -a 2>/dev/null | grep -o -- '-\{0,1\}clocal')"
+	stty -F /dev/ttyVS0 clocal 2>/dev/null
 }
 
 # 1-2: the guest's COM1 logged by the file backend (no terminal).

@@ -152,15 +152,17 @@ terminal() {
 	local name=$1 ready=$2 cmd=$3 t0=$SECONDS word="typed-by-$1-$RANDOM"
 
 	$TMUX_CMD new-session -d -s "$name" -x 120 -y 40 "$cmd" || return 1
-	pane_wait "$name" "$ready" 20 || return 1
+	pane_wait "$name" "$ready" $((20 * SLOW)) || return 1
+	# QEMU leaves CLOCAL as it finds it (see guestctl.py ensure_clocal).
+	stty -F /dev/ttyVS0 clocal 2>/dev/null
 	start_qemu "$name" -serial /dev/ttyVS0
 	pane_wait "$name" "uartguest ready" "$BOOT_TIMEOUT" || return 1
 	echo "# $name: banner after $((SECONDS - t0))s"
 	$TMUX_CMD send-keys -t "$name" "$word" Enter
-	pane_wait "$name" "^$word\$" 20 || return 1
+	pane_wait "$name" "^$word\$" $((20 * SLOW)) || return 1
 	# The terminal holds DTR and RTS up: the guest sees DSR, DCD and CTS.
 	$TMUX_CMD send-keys -t "$name" '!msr' Enter
-	pane_wait "$name" "^msr cts=1 dsr=1 dcd=1 ri=0" 20 || return 1
+	pane_wait "$name" "^msr cts=1 dsr=1 dcd=1 ri=0" $((20 * SLOW)) || return 1
 	$TMUX_CMD capture-pane -p -t "$name" | sed '/^$/d; s/^/#   | /'
 	return 0
 }

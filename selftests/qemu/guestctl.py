@@ -89,6 +89,22 @@ def qemu_argv(serials, extra=()):
     return argv + list(extra)
 
 
+def ensure_clocal(path):
+    """QEMU leaves CLOCAL as it finds it, and termios outlive the program
+    that set them: with CLOCAL off, the other end dropping DTR (DCD) would
+    hang up QEMU's port. Set it, as a user would with stty clocal."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        t = termios.tcgetattr(fd)
+        if not t[2] & termios.CLOCAL:
+            t[2] |= termios.CLOCAL
+            termios.tcsetattr(fd, termios.TCSANOW, t)
+            diag("%s had CLOCAL off (left by an earlier program): set it" %
+                 path)
+    finally:
+        os.close(fd)
+
+
 class Qemu:
     """One QEMU process in its own process group, stopped on close().
     paused: start with -S and an HMP monitor socket; cont() starts the CPU
@@ -99,6 +115,9 @@ class Qemu:
         self.name = name
         self.log = os.path.join(TMP, "qemu-%s.log" % name)
         self.mon = os.path.join(TMP, "mon-%s.sock" % name)
+        for ser in serials:
+            if ser.startswith("/dev/"):
+                ensure_clocal(ser)
         argv = qemu_argv(serials, extra)
         if paused:
             if os.path.exists(self.mon):
@@ -108,10 +127,14 @@ class Qemu:
         if netns:
             argv = ["ip", "netns", "exec", netns] + argv
         diag("%s: %s" % (name, " ".join(argv)))
+        # Its own process group, not its own session: QEMU opens the port
+        # without O_NOCTTY, and a session leader would take it as its
+        # controlling tty, to be killed by SIGHUP when DCD drops on a port
+        # whose CLOCAL a program before it cleared (minicom does).
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         process_group=0)
         self.t0 = time.monotonic()
         # For qemu_test.sh's cleanup, should this process die first.
         self.pidfile = os.path.join(TMP, "qemu-%s.pid" % name)

@@ -15,7 +15,7 @@
 # stress_test), TTYVS_SLOW (the test kernel's slowness factor, default 1:
 # the tests scale their timeouts by it; see ttyvs_lib.h), TTYVS_EXCLUDE
 # (shell patterns of tests not to run, each named in the output; make check
-# CHECK_DEBUG=y leaves the nested-QEMU tests out on the debug kernel).
+# CHECK_DEBUG=y leaves the helper and QEMU tests out on the debug kernel).
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

@@ -39,7 +39,7 @@ make_q() {
 
 echo "# helper: unit tests"
 if make_q test-build; then
-	tests/run.sh --counts "$tmp/unit" build/test
+	tests/run.sh --counts "$tmp/unit" --quiet build/test
 	add "$tmp/unit"
 else
 	echo "# helper: FAILED: make -C helper test-build"
@@ -48,7 +48,7 @@ fi
 
 echo "# helper: unit tests with ASan + UBSan"
 if make_q asan; then
-	tests/run.sh --counts "$tmp/asan" build/asan
+	tests/run.sh --counts "$tmp/asan" --quiet build/asan
 	add "$tmp/asan"
 else
 	echo "# helper: FAILED: make -C helper asan"

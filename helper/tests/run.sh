@@ -5,20 +5,24 @@
 # their output and end with one line per program and a summary
 # "N passed, N failed, N skipped" (in TAP checks).
 #
-# usage: tests/run.sh [--counts FILE] DIR
+# usage: tests/run.sh [--counts FILE] [--quiet] DIR
 #   --counts FILE  write "PASSED FAILED SKIPPED" (programs, not checks):
 #                  a program passes if it exits 0 with a complete plan
+#   --quiet        leave out the "ok" lines (failures and notes stay)
 #
 # Sanitizer options are set for ASan/UBSan builds (harmless otherwise).
 
 set -uo pipefail
 
-counts=
-if [ "${1:-}" = --counts ]; then
-	counts=${2?}
-	shift 2
-fi
-dir=${1?usage: tests/run.sh [--counts FILE] DIR}
+counts= quiet=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--counts) counts=${2?}; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	*) break ;;
+	esac
+done
+dir=${1?usage: tests/run.sh [--counts FILE] [--quiet] DIR}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -29,7 +33,12 @@ for t in "$dir"/test_*; do
 	[ -x "$t" ] || continue
 	out=$("$t" 2>&1)
 	rc=$?
-	echo "$out"
+	if [ -n "$quiet" ]; then
+		grep -vE '^ok [0-9]+ - ' <<< "$out" | grep -vE '# SKIP' || true
+		grep -E '^ok [0-9]+ .*# SKIP' <<< "$out" || true
+	else
+		echo "$out"
+	fi
 	p=$(grep -cE '^ok [0-9]+' <<< "$out")
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' <<< "$out")
 	f=$(grep -cE '^not ok [0-9]+' <<< "$out")

@@ -207,15 +207,26 @@ terminal() {
 	return 0
 }
 
+# The terminal program gone (killed with its tmux session: it may take a
+# while to exit and restore termios), put the port's termios back to the
+# driver's defaults for the tests after this one: minicom, killed so, was
+# seen leaving an all-zero termios (speed 0, CS5, no CREAD or CLOCAL).
+port_reset() {
+	local dev=$1 i=0
+	while [ $i -lt $((50 * SLOW)) ]; do
+		"$TTYVSCTL" port show "$dev" 2>/dev/null | grep -q " open 0\$" && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	stty -F "/dev/$dev" sane 9600 cs8 -parenb -cstopb cread clocal hupcl 2>/dev/null
+}
+
 terminal_end() {
 	stop_pid "qemu-$1"
 	stop_pid "helper-$1"
 	sed 's/^/#   bridge: /' "$tmp/$1.log"
 	$TMUX_CMD kill-session -t "$1" 2>/dev/null
-	sleep 0.5
-	# Termios outlive the program: put CLOCAL back for the next user.
-	echo "# after $1: ttyVS0 $(stty -F /dev/ttyVS0 -a 2>/dev/null | grep -o -- '-\{0,1\}clocal')"
-	stty -F /dev/ttyVS0 clocal 2>/dev/null
+	port_reset ttyVS0
 }
 
 # 1-2: the guest's COM1 logged by the file backend (no terminal).

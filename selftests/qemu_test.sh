@@ -25,6 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
 UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
+TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
 # The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
 # runner): every wait scales by it.
 case ${TTYVS_SLOW:-1} in
@@ -167,10 +168,24 @@ terminal() {
 	return 0
 }
 
+# The terminal program gone (killed with its tmux session: it may take a
+# while to exit and restore termios), put the port's termios back to the
+# driver's defaults for the tests after this one: minicom, killed so, was
+# seen leaving an all-zero termios (speed 0, CS5, no CREAD or CLOCAL).
+port_reset() {
+	local dev=$1 i=0
+	while [ $i -lt $((50 * SLOW)) ]; do
+		"$TTYVSCTL" port show "$dev" 2>/dev/null | grep -q " open 0\$" && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	stty -F "/dev/$dev" sane 9600 cs8 -parenb -cstopb cread clocal hupcl 2>/dev/null
+}
+
 terminal_end() {
 	stop_qemu "$1"
 	$TMUX_CMD kill-session -t "$1" 2>/dev/null
-	sleep 0.5	# the program's last close of ttyVS1
+	port_reset ttyVS1
 }
 
 # 1-5: one guest, guestctl.py holding ttyVS1.

@@ -179,7 +179,7 @@ bench: deps
 	@$(MAKE) --no-print-directory modules KDIR=$(TEST_KDIR)
 	$(MAKE) -C bench
 	$(MAKE) -C helper
-	scripts/vm/run $(VM_ARGS) --cpus 1 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench && \
+	scripts/vm/run $(VM_ARGS) --cpus 1 --timeout 3600 -- sh -c 'insmod kmod/ttyvs.ko && bench/ttyvs-bench && \
 		bench/bridge-bench.sh $(BRIDGE_BENCH_ARGS)'
 
 # A VM's serial port on a ttyVS pair, bridged to TCP, in the test VM (no

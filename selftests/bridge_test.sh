@@ -8,7 +8,10 @@
 # backpressure with a slow network reader; the daemon: pairs created from
 # its config, bridges following pair deletion and re-creation, SIGHUP
 # reload, SIGKILL and restart under an open application tty, bad config
-# lines. Loopback addresses only.
+# lines; telnet (IAC escaping, breaks both ways) and RFC 2217 (the server
+# against pyserial, the client against the helper's server and ser2net:
+# termios, DTR/RTS, modem state, breaks, data), a hostile telnet peer.
+# Loopback addresses only.
 #
 # The bridge runs on ttyVS1 (or on NAME-b of a named pair), the
 # "application" (a python3 helper) on ttyVS0.
@@ -27,7 +30,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=47
+N=78
 
 echo "TAP version 13"
 
@@ -50,7 +53,7 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	for n in tvsbr tvsd1 tvsd2; do
+	for n in tvsbr tvsd1 tvsd2 tvsrfc; do
 		"$C" pair del $n force >/dev/null 2>&1
 	done
 	rm -rf "$tmp"
@@ -155,6 +158,270 @@ elif cmd == 'watch':
         time.sleep(0.05)
     print('timeout in ' + state)
     sys.exit(1)
+EOF
+
+# tn.py: the telnet and RFC 2217 checks, both ends in one process
+cat >"$tmp/tn.py" <<'EOF'
+import errno, fcntl, hashlib, os, select, socket, struct, subprocess, sys, termios, time, tty
+
+C = os.environ.get('TTYVSCTL', 'helper/ttyvsctl')
+IAC, SB, SE, WILL, WONT, DO, DONT, BRK = 255, 250, 240, 251, 252, 253, 254, 243
+
+def opentty(dev):
+    fd = os.open('/dev/' + dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(fd)
+    t = termios.tcgetattr(fd)
+    t[0] |= termios.IGNBRK          # breaks are counted (icount), not read as NUL
+    t[2] |= termios.CREAD | termios.CLOCAL
+    t[2] &= ~termios.CRTSCTS
+    termios.tcsetattr(fd, termios.TCSANOW, t)
+    return fd
+
+def brk(fd):
+    b = fcntl.ioctl(fd, 0x545D, bytes(80))      # TIOCGICOUNT
+    return struct.unpack('20i', b)[9]
+
+def lines(fd):
+    v = struct.unpack('i', fcntl.ioctl(fd, termios.TIOCMGET, struct.pack('i', 0)))[0]
+    names = [('DSR', termios.TIOCM_DSR), ('CD', termios.TIOCM_CD), ('CTS', termios.TIOCM_CTS)]
+    return ' '.join(n for n, b in names if v & b) or 'none'
+
+def setlines(fd, dtr, rts):
+    for on, bit in ((dtr, termios.TIOCM_DTR), (rts, termios.TIOCM_RTS)):
+        fcntl.ioctl(fd, termios.TIOCMBIS if on else termios.TIOCMBIC, struct.pack('i', bit))
+
+SLOW = os.environ.get('TTYVS_SLOW', '1')
+SLOW = max(int(SLOW), 1) if SLOW.isdigit() else 1
+
+def until(timeout, f):
+    end = time.time() + timeout * SLOW
+    while time.time() < end:
+        if f():
+            return True
+        time.sleep(0.05)
+    return f()
+
+def report(name, good, detail=''):
+    print('%s %s%s' % ('ok' if good else 'FAIL', name, (': ' + detail) if detail else ''))
+    sys.stdout.flush()
+
+def payload(n):
+    d = bytearray(os.urandom(n))
+    d[::7] = b'\xff' * len(d[::7])       # plenty of IAC bytes
+    d[3::11] = b'\r' * len(d[3::11])
+    return bytes(d)
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+def portshow(port):
+    return subprocess.run([C, 'port', 'show', port], capture_output=True, text=True).stdout
+
+def termios_of(port):
+    for l in portshow(port).splitlines():
+        l = l.strip()
+        if l.startswith('termios '):
+            return l.split(' (')[0][8:]
+    return '?'
+
+def pump(fds, sends, want, timeout):
+    """fds: {name: (rfd, wfd, readfn, writefn)}; sends: {name: bytes}; want: {name: n}"""
+    got = {k: bytearray() for k in want}
+    off = {k: 0 for k in sends}
+    end = time.time() + timeout * SLOW
+    while time.time() < end:
+        if all(len(got[k]) >= want[k] for k in want) and all(off[k] >= len(sends[k]) for k in sends):
+            break
+        r = [fds[k][0] for k in want if len(got[k]) < want[k]]
+        w = [fds[k][1] for k in sends if off[k] < len(sends[k])]
+        rr, ww, _ = select.select(r, w, [], 0.2)
+        for k in sends:
+            if fds[k][1] in ww:
+                try:
+                    off[k] += fds[k][3](sends[k][off[k]:off[k] + 4096])
+                except (BlockingIOError, InterruptedError):
+                    pass
+        for k in want:
+            if fds[k][0] in rr:
+                try:
+                    got[k] += fds[k][2]()
+                except (BlockingIOError, InterruptedError):
+                    pass
+    return got
+
+class Telnet:
+    """A minimal telnet client: agrees to everything, un-escapes, counts IAC BREAK."""
+    def __init__(self, port):
+        self.s = socket.create_connection(('127.0.0.1', port))
+        self.s.setblocking(False)
+        self.st = 0
+        self.breaks = 0
+        self.answered = set()
+        self.data = bytearray()
+    def feed(self, b):
+        out = bytearray()
+        for c in b:
+            if self.st == 0:
+                if c == IAC: self.st = 1
+                else: out.append(c)
+            elif self.st == 1:
+                self.st = 0
+                if c == IAC: out.append(c)
+                elif c in (WILL, WONT, DO, DONT): self.verb = c; self.st = 2
+                elif c == SB: self.st = 3
+                elif c == BRK: self.breaks += 1
+            elif self.st == 2:
+                self.st = 0
+                if (self.verb, c) not in self.answered and self.verb in (WILL, DO):
+                    self.answered.add((self.verb, c))
+                    self.s.sendall(bytes([IAC, DO if self.verb == WILL else WILL, c]))
+            elif self.st == 3:
+                if c == IAC: self.st = 4
+            elif self.st == 4:
+                self.st = 0 if c == SE else 3
+        return bytes(out)
+    def read(self):
+        d = self.s.recv(65536)
+        if not d:
+            raise EOFError
+        return self.feed(d)
+    def write(self, b):
+        esc = b.replace(b'\xff', b'\xff\xff')
+        n = self.s.send(esc)
+        # count input bytes fully sent; keep it simple: send the rest blocking
+        if n < len(esc):
+            self.s.setblocking(True); self.s.sendall(esc[n:]); self.s.setblocking(False)
+        return len(b)
+
+def do_telnet(port, app, size):
+    a = opentty(app)
+    t = Telnet(port)
+    until(3, lambda: (select.select([t.s], [], [], 0.1)[0] and t.read() is not None) and False)
+    report('telnet: negotiation (server offers BINARY, SGA, ECHO)',
+           (WILL, 0) in t.answered and (DO, 0) in t.answered and (WILL, 1) in t.answered,
+           str(sorted(t.answered)))
+    time.sleep(0.3)
+    n2a, a2n = payload(size), payload(size)
+    fds = {'net': (t.s, t.s, t.read, t.write), 'app': (a, a, lambda: os.read(a, 65536), lambda b: os.write(a, b))}
+    got = pump({'app': fds['app'], 'net': fds['net']}, {'net': n2a, 'app': a2n}, {'app': size, 'net': size}, 120)
+    report('telnet: %d bytes client -> app with 0xff and CR, sha256 equal' % size, sha(got['app']) == sha(n2a), '%d bytes' % len(got['app']))
+    report('telnet: %d bytes app -> client, IAC escaped, sha256 equal' % size, sha(got['net']) == sha(a2n), '%d bytes' % len(got['net']))
+    b0 = brk(a)
+    t.s.sendall(bytes([IAC, BRK]))
+    report('telnet: IAC BREAK from the client -> a break on the app end', until(10, lambda: brk(a) > b0))
+    termios.tcsendbreak(a, 0)
+    def seen():
+        try:
+            t.read()
+        except (BlockingIOError, InterruptedError):
+            pass
+        return t.breaks > 0
+    report('telnet: a break of the app -> IAC BREAK to the client', until(10, seen))
+
+def do_pyserial(port, app, br, size):
+    import serial
+    a = opentty(app)
+    s = serial.serial_for_url('rfc2217://127.0.0.1:%d?timeout=%d' % (port, 10 * SLOW), baudrate=57600, bytesize=7,
+                              parity='E', stopbits=2, timeout=1)
+    ok = until(5, lambda: termios_of(br).startswith('57600 7E2'))
+    report('rfc2217-listen: pyserial 57600 7E2 -> the bridge end termios', ok, termios_of(br))
+    s.baudrate = 115200; s.bytesize = 8; s.parity = 'N'; s.stopbits = 1
+    ok = until(5, lambda: termios_of(br).startswith('115200 8N1'))
+    report('rfc2217-listen: a change to 115200 8N1 follows', ok, termios_of(br))
+    s.dtr = True; s.rts = False
+    ok1 = until(5, lambda: lines(a) == 'DSR CD')
+    r1 = lines(a)
+    s.dtr = False; s.rts = True
+    ok2 = until(5, lambda: lines(a) == 'CTS')
+    report('rfc2217-listen: pyserial DTR -> app DSR+CD, RTS -> app CTS', ok1 and ok2, '%s / %s' % (r1, lines(a)))
+    setlines(a, dtr=False, rts=True)
+    ok1 = until(10, lambda: s.cts and not s.dsr and not s.cd)
+    r1 = (s.cts, s.dsr, s.cd)
+    setlines(a, dtr=True, rts=False)
+    ok2 = until(10, lambda: not s.cts and s.dsr and s.cd)
+    report('rfc2217-listen: app RTS -> pyserial CTS, app DTR -> pyserial DSR+CD (NOTIFY-MODEMSTATE)', ok1 and ok2,
+           'cts,dsr,cd %s then %s' % (r1, (s.cts, s.dsr, s.cd)))
+    b0 = brk(a)
+    s.send_break(0.2)
+    report('rfc2217-listen: pyserial send_break -> a break on the app end', until(10, lambda: brk(a) > b0))
+    s.rfc2217_send_subnegotiation(serial.rfc2217.SET_LINESTATE_MASK, b'\x10')
+    time.sleep(0.5)
+    termios.tcsendbreak(a, 0)
+    report('rfc2217-listen: a break of the app -> NOTIFY-LINESTATE break-detect',
+           until(10, lambda: s._linestate & 0x10))
+    s.write(b'stale')
+    time.sleep(0.5)
+    s.reset_input_buffer()
+    n2a, a2n = payload(size), payload(size)
+    s.timeout = 1
+    # pyserial's rfc2217 object reads in a thread: poll it
+    got_app = bytearray(); got_net = bytearray()
+    os.read(a, 65536) if select.select([a], [], [], 0.5)[0] else None
+    off = 0
+    s.write(n2a)
+    end = time.time() + 120 * SLOW
+    while time.time() < end and (len(got_app) < size or len(got_net) < size):
+        if off < size:
+            try:
+                off += os.write(a, a2n[off:off + 4096])
+            except BlockingIOError:
+                pass
+        if select.select([a], [], [], 0.02)[0]:
+            got_app += os.read(a, 65536)
+        if s.in_waiting:
+            got_net += s.read(s.in_waiting)
+    report('rfc2217-listen: %d bytes pyserial -> app, sha256 equal' % size, sha(got_app) == sha(n2a), '%d bytes' % len(got_app))
+    report('rfc2217-listen: %d bytes app -> pyserial, sha256 equal' % size, sha(got_net) == sha(a2n), '%d bytes' % len(got_net))
+    s.close()
+
+def do_rfcpair(what, appc, apps, brs, size):
+    """appc: app on the client bridge's pair; apps: app on the server side; brs: the served port"""
+    c = opentty(appc)
+    s = opentty(apps)
+    t = termios.tcgetattr(c)
+    t[4] = t[5] = termios.B38400
+    t[2] = (t[2] & ~(termios.CSIZE | termios.PARENB)) | termios.CS7 | termios.PARENB | termios.PARODD | termios.CSTOPB
+    termios.tcsetattr(c, termios.TCSANOW, t)
+    ok = until(10, lambda: termios_of(brs).startswith('38400 7O2'))
+    report('%s: app termios 38400 7O2 -> the served port' % what, ok, termios_of(brs))
+    t[4] = t[5] = termios.B19200
+    t[2] = (t[2] & ~(termios.CSIZE | termios.PARENB | termios.PARODD | termios.CSTOPB)) | termios.CS8
+    termios.tcsetattr(c, termios.TCSANOW, t)
+    ok = until(10, lambda: termios_of(brs).startswith('19200 8N1'))
+    report('%s: a change to 19200 8N1 follows' % what, ok, termios_of(brs))
+    setlines(c, dtr=True, rts=False)
+    ok1 = until(10, lambda: lines(s) == 'DSR CD')
+    r1 = lines(s)
+    setlines(c, dtr=False, rts=True)
+    ok2 = until(10, lambda: lines(s) == 'CTS')
+    report('%s: app DTR -> remote DSR+CD, RTS -> remote CTS' % what, ok1 and ok2, '%s / %s' % (r1, lines(s)))
+    setlines(s, dtr=False, rts=True)
+    ok1 = until(10, lambda: lines(c) == 'CTS')
+    r1 = lines(c)
+    setlines(s, dtr=True, rts=False)
+    ok2 = until(10, lambda: lines(c) == 'DSR CD')
+    report('%s: remote RTS -> app CTS, remote DTR -> app DSR+CD (NOTIFY-MODEMSTATE)' % what, ok1 and ok2,
+           '%s / %s' % (r1, lines(c)))
+    b0 = brk(s)
+    termios.tcsendbreak(c, 0)
+    report('%s: a break of the app -> a break on the remote port' % what, until(10, lambda: brk(s) > b0))
+    b0 = brk(c)
+    termios.tcsendbreak(s, 0)
+    report('%s: a break on the remote port -> a break to the app' % what, until(10, lambda: brk(c) > b0))
+    c2s, s2c = payload(size), payload(size)
+    rd = lambda fd: (lambda: os.read(fd, 65536))
+    wr = lambda fd: (lambda b: os.write(fd, b))
+    got = pump({'c': (c, c, rd(c), wr(c)), 's': (s, s, rd(s), wr(s))}, {'c': c2s, 's': s2c}, {'s': size, 'c': size}, 120)
+    report('%s: %d bytes app -> remote, sha256 equal' % (what, size), sha(got['s']) == sha(c2s), '%d bytes' % len(got['s']))
+    report('%s: %d bytes remote -> app, sha256 equal' % (what, size), sha(got['c']) == sha(s2c), '%d bytes' % len(got['c']))
+
+cmd = sys.argv[1]
+if cmd == 'telnet':
+    do_telnet(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+elif cmd == 'pyserial':
+    do_pyserial(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
+elif cmd == 'rfcpair':
+    do_rfcpair(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]))
 EOF
 
 echo "1..$N"
@@ -653,6 +920,113 @@ check "daemon: a malformed file refuses to start, naming FILE:LINE" \
 "$C" pair del tvsd1 force >/dev/null 2>&1
 "$C" pair del tvsd2 force >/dev/null 2>&1
 APP=ttyVS0
+
+# ---- telnet, RFC 2217 --------------------------------------------------------------------
+# tn.py does both ends in one process and prints one "ok NAME" or "FAIL NAME: why" per
+# check; tncheck turns them into TAP lines and counts them (a crash shows as missing ones).
+tncheck() {	# tncheck FILE WANT
+	tn_n=0
+	while IFS= read -r l; do
+		case $l in
+		ok\ *) ok "${l#ok }"; tn_n=$((tn_n + 1)) ;;
+		FAIL\ *) not_ok "${l#FAIL }"; tn_n=$((tn_n + 1)) ;;
+		esac
+	done <"$1"
+	while [ $tn_n -lt "$2" ]; do
+		not_ok "tn.py stopped before its check $((tn_n + 1)) of $2"
+		tn_n=$((tn_n + 1))
+	done
+}
+tnskip() {	# tnskip N REASON
+	for i in $(seq "$1"); do
+		t=$((t + 1))
+		echo "ok $t # SKIP $2"
+	done
+}
+TNSIZE=65536
+export TTYVSCTL="$C" TTYVS_SLOW=$SLOW
+
+begin
+bridge $BR telnet-listen:4130
+$PY "$tmp/tn.py" telnet 4130 $APP $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
+tncheck "$tmp/tn.txt" 5
+stop "$brpid"
+
+begin
+if $PY -c 'import serial.rfc2217' 2>/dev/null; then
+	bridge $BR rfc2217-listen:4131
+	$PY "$tmp/tn.py" pyserial 4131 $APP $BR $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
+	tncheck "$tmp/tn.txt" 8
+	stop "$brpid"
+else
+	tnskip 8 "python3-serial missing (apt-get install python3-serial)"
+fi
+
+# The helper's client against its own server: the application on tvsrfc-a, the
+# client on tvsrfc-b, the server on ttyVS1, the remote application on ttyVS0.
+begin
+"$C" pair add tvsrfc >/dev/null 2>&1
+RA=$(portof tvsrfc a)
+bridge $BR rfc2217-listen:4132
+srvpid=$brpid
+bridge tvsrfc-b rfc2217:127.0.0.1:4132,retry=100
+wait_until 10 'logged "connected to 127.0.0.1:4132"'
+$PY "$tmp/tn.py" rfcpair "rfc2217 -> rfc2217-listen" $RA $APP $BR $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
+tncheck "$tmp/tn.txt" 8
+stop "$brpid" "$srvpid"
+
+# Against ser2net serving ttyVS1 with telnet(rfc2217).
+begin
+if command -v ser2net >/dev/null; then
+	cat >"$tmp/ser2net.yaml" <<YAML
+%YAML 1.1
+---
+connection: &tvs
+  accepter: telnet(rfc2217),tcp,127.0.0.1,4133
+  connector: serialdev,/dev/$BR,9600n81,local
+YAML
+	# gensio resolves with AI_ADDRCONFIG: with only a loopback interface (the test VM)
+	# nothing resolves; a dummy interface with an address fixes that
+	dummy=
+	if ! ip -4 -o addr show 2>/dev/null | grep -qv " lo "; then
+		ip link add tvsdummy0 type dummy 2>/dev/null && ip addr add 192.0.2.1/24 dev tvsdummy0 &&
+			ip link set tvsdummy0 up && dummy=tvsdummy0
+	fi
+	bg ser2net -n -u -c "$tmp/ser2net.yaml" -P "$tmp/ser2net.pid" 2>"$tmp/ser2net.log"
+	s2n=$last
+	bridge tvsrfc-b rfc2217:127.0.0.1:4133,retry=100
+	wait_until 20 'logged "connected to 127.0.0.1:4133"'
+	$PY "$tmp/tn.py" rfcpair "rfc2217 -> ser2net" $RA $APP $BR $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
+	tncheck "$tmp/tn.txt" 8
+	stop "$brpid" "$s2n"
+	[ -n "$dummy" ] && ip link del "$dummy"
+else
+	tnskip 8 "ser2net missing (apt-get install ser2net)"
+fi
+"$C" pair del tvsrfc force >/dev/null 2>&1
+
+# A hostile telnet peer: garbage, endless option requests, an oversized
+# subnegotiation, all unread; the bridge stays up and still carries data.
+begin
+bridge $BR rfc2217-listen:4134
+$PY - 4134 >"$tmp/hostile.txt" 2>&1 <<'PYEOF'
+import os, socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+junk = bytes(b % 255 for b in os.urandom(65536)) + bytes([255, 253, 99]) * 20000 + bytes([255, 250, 44]) + b'\x01' * 100000 + bytes([255, 240])
+s.settimeout(20)
+try:
+    s.sendall(junk)
+    print('sent')
+except OSError as e:
+    print('send stopped: %s' % e)
+PYEOF
+wait_until 10 'logged "disconnected"'
+stop "$brpid"
+check "hostile telnet peer: the bridge stayed up and logged the discarded subnegotiation" \
+	'grep -q "^sent\|^send stopped" "$tmp/hostile.txt" && logged "oversized subnegotiations were discarded" && ! logged "hung up"'
+
+check "addresses: telnet and rfc2217 forms accepted, a bad option rejected" \
+	'printf "bridge a-a telnet-listen:1,replace,drop\nbridge a-b telnet:h:1,retry=20,drop\nbridge b-a rfc2217-listen:[::1]:2,replace\nbridge b-b rfc2217:h:2,retry=10\n" >"$tmp/tn.conf" && "$C" daemon -c "$tmp/tn.conf" --check | grep -q "4 bridges: OK" && ! "$C" bridge $BR rfc2217-listen:1,drop 2>"$tmp/bad.txt" && grep -q "unknown option \"drop\" for rfc2217-listen (allowed: replace)" "$tmp/bad.txt"'
 
 echo "# $failed of $t failed"
 [ "$t" = "$N" ] || { echo "# planned $N tests, ran $t"; exit 1; }

@@ -25,7 +25,7 @@
 # Run as root inside the test VM with ttyvs loaded:
 #   scripts/vm/run -- sh -c 'insmod kmod/ttyvs.ko && selftests/bridge_net_test.sh'
 # Environment: TTYVSCTL (the binary, default helper/ttyvsctl),
-# BRIDGE_TEST_SIZE (bytes of the data transfers, default 256 KiB),
+# BRIDGE_TEST_SIZE (bytes of the data transfers, default 128 KiB),
 # BRIDGE_NET_OUTAGE_SIZE (bytes of the outage transfer, default 16 MiB),
 # TTYVS_SLOW (timeouts x this factor).
 # Exit status: 0 all passed, 1 something failed, 4 skipped.
@@ -33,7 +33,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 C=${TTYVSCTL:-$root/helper/ttyvsctl}
-SIZE=${BRIDGE_TEST_SIZE:-262144}
+SIZE=${BRIDGE_TEST_SIZE:-131072}
 OSIZE=${BRIDGE_NET_OUTAGE_SIZE:-16777216}
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -49,6 +49,7 @@ IP2=10.231.7.2
 N=27
 
 echo "TAP version 13"
+t_start=$(date +%s)
 
 skip_all() {
 	echo "1..0 # SKIP $*"
@@ -270,7 +271,6 @@ elif cmd == 'halfclose':
 EOF
 
 echo "1..$N"
-t_start=$(date +%s)
 t=0
 failed=0
 
@@ -389,7 +389,18 @@ do_cmd() {
 	wait_until 10 '[ -e "$a_r.done" ]'
 }
 
-lines() { $PY "$tmp/app.py" lines "$1"; }
+# lines PORT: the DSR, CD, CTS that PORT sees ("DSR CD CTS" ... "none"), as
+# the driver reports them (ttyvsctl starts much faster than python in TCG)
+lines() {
+	l_in=" $("$C" port show "$1" 2>/dev/null | sed -n 's/^ *lines out .* | in //p') "
+	l_out=
+	case $l_in in *" DSR "*) l_out="$l_out DSR" ;; esac
+	case $l_in in *" DCD "*) l_out="$l_out CD" ;; esac
+	case $l_in in *" CTS "*) l_out="$l_out CTS" ;; esac
+	echo "${l_out# }" | sed 's/^$/none/'
+}
+# breaks PORT: breaks PORT has received
+breaks() { "$C" port show "$1" 2>/dev/null | sed -n 's/.* brk \([0-9][0-9]*\).*/\1/p'; }
 # lines_are APP WANT: wait (up to 10 s) for APP's DSR/CD/CTS to be WANT
 lines_are() {
 	l_p=$1
@@ -607,11 +618,10 @@ else
 	check "rfc2217: app 1 raises them again -> app 2 sees DSR, CD, CTS" \
 		'[ "$(lines $APP2)" = "DSR CD CTS" ]'
 
-	b0=$($PY "$tmp/app.py" breaks $APP1)
+	b0=$(breaks $APP1)
 	do_cmd $APP2 "break"
-	wait_until 10 '[ "$($PY "$tmp/app.py" breaks $APP1)" -gt "$b0" ]'
-	check "rfc2217: a break from app 2 arrives at app 1" \
-		'[ "$($PY "$tmp/app.py" breaks $APP1)" -gt "$b0" ]'
+	wait_until 10 '[ "$(breaks $APP1)" -gt "${b0:-0}" ]'
+	check "rfc2217: a break from app 2 arrives at app 1" '[ -n "$b0" ] && [ "$(breaks $APP1)" -gt "$b0" ]'
 
 	# the client's application end sets the speed of the server's port
 	do_cmd $APP2 "baud 57600"

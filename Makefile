@@ -158,7 +158,7 @@ check-extra:
 # dmesg check and --kmemleak-scan). Counts in check-extra/debug.counts.
 .PHONY: check-debug
 check-debug:
-	@counts=$(CACHE)/check-extra/debug.counts; \
+	@mkdir -p $(CACHE)/check-extra; counts=$(CACHE)/check-extra/debug.counts; \
 	if ! ko=$$(scripts/kernels/debug build $(CHROOT_KBUILD)); then \
 		echo "check: building ttyvs for the debug kernel failed"; echo "0 1 0" > $$counts; \
 	else \

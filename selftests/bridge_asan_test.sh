@@ -11,7 +11,7 @@
 #   scripts/vm/run -- sh -c 'insmod kmod/ttyvs.ko && selftests/bridge_asan_test.sh'
 # Environment: TTYVSCTL_ASAN (default helper/build/asan/ttyvsctl), and
 # those of bridge_test.sh (BRIDGE_TEST_SIZE...). Through run_tests.sh on a
-# busy machine, give it time: TTYVS_TEST_TIMEOUT=1500.
+# busy machine, give it time: TTYVS_TEST_TIMEOUT=2400.
 # Exit status: bridge_test.sh's, 1 if there was a report, 4 skipped.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,9 +31,10 @@ report()
 {
 	[ "$reported" = 0 ] || return 0
 	reported=1
-	reports=$(ls "$logs" 2>/dev/null)
+	reports=$(ls "$logs" 2>/dev/null | grep -v '\.shown$')
 	if [ -n "$reports" ]; then
 		for f in $reports; do
+			[ -e "$logs/$f.shown" ] && continue
 			echo "# ---- sanitizer report $f:"
 			sed 's/^/# /' "$logs/$f" | head -n 60
 		done
@@ -43,8 +44,24 @@ report()
 	echo "# bridge_asan_test: no sanitizer report from $bin"
 	return 0
 }
-trap 'report; rm -rf "$logs"' EXIT
+trap 'report; [ -z "$watch" ] || kill "$watch" 2>/dev/null; rm -rf "$logs"' EXIT
 trap 'exit 1' HUP INT TERM
+
+# Each report as soon as it is written: a timeout's SIGKILL leaves no
+# chance to show them at the end.
+watch=
+(
+	while sleep 2 && [ -d "$logs" ]; do
+		for f in "$logs"/*san.*; do
+			[ -s "$f" ] && [ ! -e "$f.shown" ] || continue
+			sleep 1	# let it be written out
+			echo "# ---- sanitizer report $(basename "$f") (as it came):"
+			sed 's/^/# /' "$f" | head -n 60
+			: >"$f.shown"
+		done
+	done
+) &
+watch=$!
 
 ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:halt_on_error=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"

@@ -34,19 +34,8 @@
 # Exit status: 0 all passed, 1 something failed, 4 skipped.
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-QEMU=${QEMU:-qemu-system-x86_64}
-UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
-TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
-# runner): every wait scales by it.
-case ${TTYVS_SLOW:-1} in
-'' | *[!0-9]*) SLOW=1 ;;
-*) SLOW=$TTYVS_SLOW ;;
-esac
-[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
-export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
+# shellcheck source-path=SCRIPTDIR source=qemu/lib.sh
+. "$here/qemu/lib.sh"
 # The hypervisor as the server here; as the client in
 # qemu_bridge_client_test.sh (the same script with QEMU_BRIDGE_KINDS), so
 # that each stays well inside run_tests.sh's time limit per test.
@@ -61,77 +50,15 @@ done
 
 echo "TAP version 13"
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 4
-}
-
-command -v "$QEMU" >/dev/null || skip_all "$QEMU not installed (apt-get install qemu-system-x86)"
-command -v python3 >/dev/null || skip_all "python3 missing"
-[ -r "$UARTGUEST" ] || skip_all "$UARTGUEST not built: make -C guest"
-[ -x "$TTYVSCTL" ] || skip_all "$TTYVSCTL not built: make -C helper"
-[ "$(id -u)" = 0 ] || skip_all "needs root"
+qemu_need
+qemu_need_helper
 for i in 0 1; do
 	[ -c /dev/ttyVS$i ] || skip_all "/dev/ttyVS$i missing (insmod kmod/ttyvs.ko)"
 done
 
-tmp=$(mktemp -d /tmp/qemu_bridge_test.XXXXXX) || exit 1
-export QEMU_TEST_TMP=$tmp
-
-cleanup() {
-	local f
-	for f in "$tmp"/qemu-*.pid "$tmp"/helper-*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+qemu_tmp qemu_bridge_test
 
 echo "1..$N"
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
-# Run guestctl.py SCENARIO ARGS; its PASS/FAIL lines become TAP results.
-# A scenario that ends early (crash, timeout) fails its missing results.
-scenario() {
-	local expect=$1 line got=0 t0=$SECONDS pid
-	shift
-	rm -f "$tmp/results"
-	mkfifo "$tmp/results" || return 1
-	timeout -k 10 $((300 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
-	pid=$!
-	while IFS= read -r line; do
-		case $line in
-		"PASS "*) ok "${line#PASS }"; got=$((got + 1)) ;;
-		"FAIL "*) not_ok "${line#FAIL }"; got=$((got + 1)) ;;
-		"#"*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$tmp/results"
-	wait $pid
-	while [ $got -lt "$expect" ]; do
-		not_ok "$1 $2: result missing (guestctl.py ended early or timed out)"
-		got=$((got + 1))
-	done
-	echo "# $1 $2: $((SECONDS - t0))s"
-}
 
 # Each kind of socket with guestctl.py on ttyVS0; telnet adds a break.
 port=4700
@@ -153,5 +80,4 @@ for kind in $KINDS; do
 	port=$((port + 10))
 done
 
-echo "# $((n - fail)) passed, $fail failed, ${SECONDS}s"
-[ $fail -eq 0 ]
+tap_done

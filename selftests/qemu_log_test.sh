@@ -23,111 +23,22 @@
 # Exit status: 0 all passed, 1 something failed, 4 skipped.
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-QEMU=${QEMU:-qemu-system-x86_64}
-UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
-TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
-# runner): every wait scales by it.
-case ${TTYVS_SLOW:-1} in
-'' | *[!0-9]*) SLOW=1 ;;
-*) SLOW=$TTYVS_SLOW ;;
-esac
-[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
-export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT
+# shellcheck source-path=SCRIPTDIR source=qemu/lib.sh
+. "$here/qemu/lib.sh"
 N=4
 
 echo "TAP version 13"
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 4
-}
-
-command -v "$QEMU" >/dev/null || skip_all "$QEMU not installed (apt-get install qemu-system-x86)"
-command -v python3 >/dev/null || skip_all "python3 missing"
-[ -r "$UARTGUEST" ] || skip_all "$UARTGUEST not built: make -C guest"
-[ -x "$TTYVSCTL" ] || skip_all "$TTYVSCTL not built: make -C helper"
-[ "$(id -u)" = 0 ] || skip_all "needs root"
+qemu_need
+qemu_need_helper
 for i in 0 1; do
 	[ -c /dev/ttyVS$i ] || skip_all "/dev/ttyVS$i missing (insmod kmod/ttyvs.ko)"
 done
 
-tmp=$(mktemp -d /tmp/qemu_log_test.XXXXXX) || exit 1
-export QEMU_TEST_TMP=$tmp
-tmux_sock=$tmp/tmux.sock
-TMUX_CMD="tmux -S $tmux_sock -f /dev/null"
-
-cleanup() {
-	local f
-	for f in "$tmp"/qemu-*.pid "$tmp"/helper-*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	$TMUX_CMD kill-server 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+qemu_tmp qemu_log_test
+TMUX_CMD="tmux -S $tmp/tmux.sock -f /dev/null"
 
 echo "1..$N"
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
-# Run guestctl.py SCENARIO ARGS; its PASS/FAIL lines become TAP results.
-# A scenario that ends early (crash, timeout) fails its missing results.
-scenario() {
-	local expect=$1 line got=0 t0=$SECONDS pid
-	shift
-	rm -f "$tmp/results"
-	mkfifo "$tmp/results" || return 1
-	timeout -k 10 $((300 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
-	pid=$!
-	while IFS= read -r line; do
-		case $line in
-		"PASS "*) ok "${line#PASS }"; got=$((got + 1)) ;;
-		"FAIL "*) not_ok "${line#FAIL }"; got=$((got + 1)) ;;
-		"#"*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$tmp/results"
-	wait $pid
-	while [ $got -lt "$expect" ]; do
-		not_ok "$1 $2: result missing (guestctl.py ended early or timed out)"
-		got=$((got + 1))
-	done
-	echo "# $1 $2: $((SECONDS - t0))s"
-}
-
-# Wait until the tmux pane shows a line matching an extended regex.
-pane_wait() {
-	local pane=$1 re=$2 timeout=$3 end=$((SECONDS + $3))
-	while [ $SECONDS -lt $end ]; do
-		if $TMUX_CMD capture-pane -p -t "$pane" 2>/dev/null | grep -Eq -- "$re"; then
-			return 0
-		fi
-		sleep 0.5
-	done
-	echo "# no /$re/ on the $pane screen within ${timeout}s; the screen:"
-	$TMUX_CMD capture-pane -p -t "$pane" 2>/dev/null | sed '/^$/d; s/^/#   /'
-	return 1
-}
 
 # wait_for SECONDS CMD...: until CMD succeeds
 wait_for() {
@@ -153,28 +64,16 @@ m = termios.TIOCM_DSR | termios.TIOCM_CAR | termios.TIOCM_CTS
 sys.exit(0 if v & m == m else 1)' "$1"
 }
 
-# start_qemu NAME ARGS...: paused (-S), with a monitor socket for cont.
-start_qemu() {
+# start_qemu_paused NAME ARGS...: paused (-S), with a monitor socket for cont.
+start_qemu_paused() {
 	local name=$1
 	shift
-	"$QEMU" -accel tcg -nodefaults -no-reboot -display none -m 32 \
-		-kernel "$UARTGUEST" -S -monitor "unix:$tmp/mon-$name.sock,server=on,wait=off" \
-		"$@" </dev/null >"$tmp/qemu-$name.log" 2>&1 &
-	echo $! >"$tmp/qemu-$name.pid"
+	start_qemu "$name" -S -monitor "unix:$tmp/mon-$name.sock,server=on,wait=off" "$@"
 }
 
 cont_qemu() {
 	wait_for $((60 * SLOW)) test -S "$tmp/mon-$1.sock" || return 1
 	echo cont | socat - "UNIX-CONNECT:$tmp/mon-$1.sock" >/dev/null
-}
-
-stop_pid() {
-	local f=$tmp/$1.pid
-	if [ -f "$f" ]; then
-		kill "$(cat "$f")" 2>/dev/null
-		wait "$(cat "$f")" 2>/dev/null
-		rm -f "$f"
-	fi
 }
 
 start_bridge() {
@@ -193,7 +92,8 @@ terminal() {
 
 	$TMUX_CMD new-session -d -s "$name" -x 120 -y 40 "$cmd" || return 1
 	pane_wait "$name" "$ready" $((20 * SLOW)) || return 1
-	start_qemu "$name" "${qemu_args[@]}"
+	start_qemu_paused "$name" "${qemu_args[@]}"
+	# shellcheck disable=SC2086 # listen is a command and its arguments
 	wait_for $((60 * SLOW)) $listen || { echo "# QEMU's socket not there: $(cat "$tmp/qemu-$name.log")"; return 1; }
 	start_bridge "$name" /dev/ttyVS1 "$backend"
 	wait_for $((60 * SLOW)) lines_up /dev/ttyVS0 || { echo "# bridge not connected: $(cat "$tmp/$name.log")"; return 1; }
@@ -205,20 +105,6 @@ terminal() {
 	$TMUX_CMD capture-pane -p -t "$name" | sed '/^$/d; s/^/#   | /'
 	typed=$word
 	return 0
-}
-
-# The terminal program gone (killed with its tmux session: it may take a
-# while to exit and restore termios), put the port's termios back to the
-# driver's defaults for the tests after this one: minicom, killed so, was
-# seen leaving an all-zero termios (speed 0, CS5, no CREAD or CLOCAL).
-port_reset() {
-	local dev=$1 i=0
-	while [ $i -lt $((50 * SLOW)) ]; do
-		"$TTYVSCTL" port show "$dev" 2>/dev/null | grep -q " open 0\$" && break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	stty -F "/dev/$dev" sane 9600 cs8 -parenb -cstopb cread clocal hupcl 2>/dev/null
 }
 
 terminal_end() {
@@ -273,5 +159,4 @@ else
 	terminal_end minicom
 fi
 
-echo "# $((n - fail)) passed, $fail failed, ${SECONDS}s"
-[ $fail -eq 0 ]
+tap_done

@@ -24,57 +24,33 @@
 # Exit status: 0 all passed, 1 something failed, 4 skipped.
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-QEMU=${QEMU:-qemu-system-x86_64}
-UARTGUEST=${UARTGUEST:-$root/guest/uartguest.elf}
-TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
-# The test kernel's slowness factor (TTYVS_SLOW, 1-100, from the VM
-# runner): every wait scales by it.
-case ${TTYVS_SLOW:-1} in
-'' | *[!0-9]*) SLOW=1 ;;
-*) SLOW=$TTYVS_SLOW ;;
-esac
-[ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
-BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}
+# shellcheck source-path=SCRIPTDIR source=qemu/lib.sh
+. "$here/qemu/lib.sh"
+# Two nested boots and a link in one scenario.
+SCENARIO_TIMEOUT=400
 NETNS_A=ttyvs-host-a
 NETNS_B=ttyvs-host-b
 ADDR_A=10.199.0.1
 ADDR_B=10.199.0.2
-export QEMU UARTGUEST TTYVSCTL QEMU_BOOT_TIMEOUT=$BOOT_TIMEOUT NETNS_A NETNS_B ADDR_A
+export NETNS_A NETNS_B ADDR_A
 N=7
 
 echo "TAP version 13"
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 4
-}
-
-command -v "$QEMU" >/dev/null || skip_all "$QEMU not installed (apt-get install qemu-system-x86)"
-command -v python3 >/dev/null || skip_all "python3 missing"
+qemu_need
+qemu_need_helper
 command -v ip >/dev/null || skip_all "ip (iproute2) missing"
-[ -r "$UARTGUEST" ] || skip_all "$UARTGUEST not built: make -C guest"
-[ -x "$TTYVSCTL" ] || skip_all "$TTYVSCTL not built: make -C helper"
-[ "$(id -u)" = 0 ] || skip_all "needs root"
 [ -d /sys/module/ttyvs ] || skip_all "ttyvs module not loaded (insmod kmod/ttyvs.ko)"
 
-tmp=$(mktemp -d /tmp/qemu_net_test.XXXXXX) || exit 1
-export QEMU_TEST_TMP=$tmp
+qemu_tmp qemu_net_test
 
-cleanup() {
-	local f
-	for f in "$tmp"/qemu-*.pid "$tmp"/helper-*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
+cleanup_more() {
 	sleep 0.5
 	"$TTYVSCTL" pair del net-a force >/dev/null 2>&1
 	"$TTYVSCTL" pair del net-b force >/dev/null 2>&1
 	ip netns del $NETNS_A 2>/dev/null
 	ip netns del $NETNS_B 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # Two "hosts": namespaces joined by veth.
 modprobe veth 2>/dev/null
@@ -114,48 +90,6 @@ echo "# host A: netns $NETNS_A $ADDR_A, QEMU on $ga, helper on net-a-b"
 echo "# host B: netns $NETNS_B $ADDR_B, QEMU on $gb, helper on net-b-b"
 
 echo "1..$N"
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n - $*"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
-# As in qemu_test.sh: guestctl.py's PASS/FAIL lines become TAP results.
-scenario() {
-	local expect=$1 line got=0 t0=$SECONDS pid
-	shift
-	rm -f "$tmp/results"
-	mkfifo "$tmp/results" || return 1
-	timeout -k 10 $((400 * SLOW)) python3 "$here/qemu/guestctl.py" "$@" >"$tmp/results" 2>&1 &
-	pid=$!
-	while IFS= read -r line; do
-		case $line in
-		"PASS "*) ok "${line#PASS }"; got=$((got + 1)) ;;
-		"FAIL "*) not_ok "${line#FAIL }"; got=$((got + 1)) ;;
-		"#"*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$tmp/results"
-	wait $pid
-	while [ $got -lt "$expect" ]; do
-		not_ok "$1 $2: result missing (guestctl.py ended early or timed out)"
-		got=$((got + 1))
-	done
-	echo "# $1 $2: $((SECONDS - t0))s"
-}
 
 # 1-3: TCP, a ttyvsctl daemon with a config file on each host.
 scenario 3 net tcp "$ga" net-a-b "$gb" net-b-b
@@ -171,5 +105,4 @@ else
 	scenario 4 net rfc2217 "$ga" net-a-b "$gb" net-b-b
 fi
 
-echo "# $((n - fail)) passed, $fail failed, ${SECONDS}s"
-[ $fail -eq 0 ]
+tap_done

@@ -25,7 +25,7 @@ TTYVSCTL=${TTYVSCTL:-$root/helper/ttyvsctl}
 # runner): every wait scales by it.
 case ${TTYVS_SLOW:-1} in
 '' | *[!0-9]*) SLOW=1 ;;
-*) SLOW=$TTYVS_SLOW ;;
+*) SLOW=${TTYVS_SLOW:-1} ;;
 esac
 [ "$SLOW" -ge 1 ] && [ "$SLOW" -le 100 ] || SLOW=1
 BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-$((90 * SLOW))}

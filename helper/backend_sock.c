@@ -421,6 +421,9 @@ void sock_close(struct backend *b)
 
 	if (!s)
 		return;
+	/* the protocol undoes what the peer set (a break, OUT1/OUT2) */
+	if (s->conn.fd >= 0 && !s->connecting)
+		proto_down(s);
 	conn_close(s);
 	if (s->proto) {
 		s->proto->destroy(s->pp);

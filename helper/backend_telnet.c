@@ -821,6 +821,7 @@ const struct backend_ops backend_telnet_ops = {
 	.open = tn_open,
 	.close = sock_close,
 	.update = sock_update,
+	.drain = sock_drain,
 	.set_lines = tn_set_lines,
 	.send_break = tn_send_break,
 	.set_termios = tn_set_termios,

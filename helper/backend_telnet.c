@@ -429,15 +429,39 @@ static void log_text(struct tn *tn, const char *what, const uint8_t *p, size_t n
 	bridge_log(br_of(tn), "%s \"%s\"", what, s);
 }
 
+/*
+ * What either role does alike with the other side's message: log its
+ * signature (a text; an empty one asks for ours, answered by the server
+ * role) and suspend or resume sending data. Returns whether m was handled.
+ */
+static bool rfc2217_common(struct tn *tn, const struct rfc2217_msg *m)
+{
+	switch (m->base) {
+	case RFC2217_SIGNATURE:
+		if (m->len && !tn->sig_logged) {
+			log_text(tn, tn->server ? "client signature" : "server signature", m->text,
+				 m->len);
+			tn->sig_logged = true;
+		}
+		return m->len != 0;
+	case RFC2217_FLOWCONTROL_SUSPEND:
+		tn->suspended = true;
+		return true;
+	case RFC2217_FLOWCONTROL_RESUME:
+		tn->suspended = false;
+		bridge_kick(br_of(tn));
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void server_sb(struct tn *tn, const struct rfc2217_msg *m)
 {
 	switch (m->base) {
 	case RFC2217_SIGNATURE:
 		if (!m->len)
 			out_2217(tn, RFC2217_SERVER + RFC2217_SIGNATURE, 0, 0, "ttyvs " TTYVS_VERSION);
-		else if (!tn->sig_logged)
-			log_text(tn, "client signature", m->text, m->len);
-		tn->sig_logged = tn->sig_logged || m->len;
 		break;
 	case RFC2217_SET_BAUDRATE:
 	case RFC2217_SET_DATASIZE:
@@ -455,13 +479,6 @@ static void server_sb(struct tn *tn, const struct rfc2217_msg *m)
 		break;
 	case RFC2217_NOTIFY_MODEMSTATE:
 		notify_modem(tn, true);
-		break;
-	case RFC2217_FLOWCONTROL_SUSPEND:
-		tn->suspended = true;
-		break;
-	case RFC2217_FLOWCONTROL_RESUME:
-		tn->suspended = false;
-		bridge_kick(br_of(tn));
 		break;
 	case RFC2217_SET_LINESTATE_MASK:
 		tn->ls_mask = (uint8_t)m->value;
@@ -565,18 +582,6 @@ static void client_sb(struct tn *tn, const struct rfc2217_msg *m)
 		if (v & RFC2217_LS_BREAK)
 			tty_break_pulse(tn);
 		break;
-	case RFC2217_SIGNATURE:
-		if (m->len && !tn->sig_logged)
-			log_text(tn, "server signature", m->text, m->len);
-		tn->sig_logged = tn->sig_logged || m->len;
-		break;
-	case RFC2217_FLOWCONTROL_SUSPEND:
-		tn->suspended = true;
-		break;
-	case RFC2217_FLOWCONTROL_RESUME:
-		tn->suspended = false;
-		bridge_kick(br_of(tn));
-		break;
 	default:
 		break;		/* answers to our SET-*: nothing to do */
 	}
@@ -629,10 +634,14 @@ static void on_telnet(void *arg, const struct telnet_event *ev)
 			break;
 		if (!tn->comport)
 			comport_start(tn);	/* a peer that skipped the negotiation */
-		if (tn->server && !m.server)
-			server_sb(tn, &m);
-		else if (!tn->server && m.server)
-			client_sb(tn, &m);
+		if (tn->server == m.server)
+			break;		/* our own kind of message echoed back: ignore */
+		if (!rfc2217_common(tn, &m)) {
+			if (tn->server)
+				server_sb(tn, &m);
+			else
+				client_sb(tn, &m);
+		}
 		break;
 	case TELNET_EV_SEND:
 		out_ctl(tn, ev->data, ev->len);

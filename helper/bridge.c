@@ -269,21 +269,24 @@ uint32_t bridge_baud(speed_t speed)
 
 void bridge_set_baud(struct bridge *br, uint32_t baud)
 {
+	speed_t sp = bridge_speed(baud);
 	struct termios t;
 
-	if (br->tty.fd < 0 || br->failed || !baud || baud == br->baud || !br->follow_speed)
+	if (br->tty.fd < 0 || br->failed || !sp || baud == br->baud || !br->follow_speed)
 		return;
-	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
-		if (speeds[i].baud != baud)
-			continue;
-		if (tcgetattr(br->tty.fd, &t) == 0) {
-			cfsetispeed(&t, speeds[i].speed);
-			cfsetospeed(&t, speeds[i].speed);
-			if (tcsetattr(br->tty.fd, TCSANOW, &t) == 0)
-				br->baud = baud;
-		}
-		return;
+	if (tcgetattr(br->tty.fd, &t) == 0) {
+		cfsetispeed(&t, sp);
+		cfsetospeed(&t, sp);
+		if (tcsetattr(br->tty.fd, TCSANOW, &t) == 0)
+			br->baud = baud;
 	}
+}
+
+/* TTYVS_LINE_* outputs -> TIOCM_* bits */
+static unsigned int lines_tiocm(uint32_t l)
+{
+	return (l & TTYVS_LINE_DTR ? TIOCM_DTR : 0) | (l & TTYVS_LINE_RTS ? TIOCM_RTS : 0) |
+	       (l & TTYVS_LINE_OUT1 ? TIOCM_OUT1 : 0) | (l & TTYVS_LINE_OUT2 ? TIOCM_OUT2 : 0);
 }
 
 /*
@@ -291,12 +294,6 @@ void bridge_set_baud(struct bridge *br, uint32_t baud)
  * emulation, which paces each sender at its own speed): take its speed
  * from the kernel, if this is a ttyVS port with a peer.
  */
-static unsigned int lines_tiocm(uint32_t l)
-{
-	return (l & TTYVS_LINE_DTR ? TIOCM_DTR : 0) | (l & TTYVS_LINE_RTS ? TIOCM_RTS : 0) |
-	       (l & TTYVS_LINE_OUT1 ? TIOCM_OUT1 : 0) | (l & TTYVS_LINE_OUT2 ? TIOCM_OUT2 : 0);
-}
-
 static void follow_peer_speed(struct bridge *br)
 {
 	struct port_info pi;

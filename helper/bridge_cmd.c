@@ -23,7 +23,8 @@ const char bridge_detail[] =
 	"  DCD and CTS follow the connection.\n"
 	"  BACKEND:\n"
 	ADDR_SYNTAX_HELP
-	"  Runs until SIGINT (Ctrl-C) or SIGTERM. See ttyvsctl-bridge(8).\n";
+	"  Runs until SIGINT (Ctrl-C), SIGTERM or SIGHUP: the first delivers what is in\n"
+	"  flight, a second stops at once. See ttyvsctl-bridge(8).\n";
 
 /* "/dev/ttyVS1", "ttyVS1", "NAME-a" -> device path and port name. */
 int bridge_resolve_port(const char *arg, char *dev, size_t devlen, char *port, size_t portlen)
@@ -210,10 +211,16 @@ int bridge_main(int argc, char **argv)
 	 */
 	ev.l = l;
 	snprintf(err_txt, sizeof(err_txt), "/sys/class/tty/%s/peer", port);
-	if (!access(err_txt, F_OK) && !nlc_events_open(&ev.c)) {
-		loop_fd_init(&ev.lfd, nlc_fd(ev.c), ev_cb, &ev);
-		if (loop_fd_set(l, &ev.lfd, EPOLLIN))
-			fprintf(stderr, PROG ": bridge: epoll on netlink events failed; not following the application end\n");
+	if (!access(err_txt, F_OK)) {
+		err = nlc_events_open(&ev.c);
+		if (!err) {
+			loop_fd_init(&ev.lfd, nlc_fd(ev.c), ev_cb, &ev);
+			err = loop_fd_set(l, &ev.lfd, EPOLLIN);
+		}
+		if (err)
+			fprintf(stderr, PROG ": bridge: %s: cannot follow the application end's netlink events (%s); "
+				"its DTR/RTS, breaks and speed will not be passed on\n", port, strerror(-err));
+		err = 0;
 	}
 	err = bridge_new(l, dev, port, &a, on_fail, NULL, &br);
 	if (err)

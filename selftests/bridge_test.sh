@@ -1029,12 +1029,14 @@ except OSError as e:
     print('send stopped: %s' % e)
 PYEOF
 wait_until 10 'logged "disconnected"'
+alive=no
+kill -0 "$brpid" 2>/dev/null && alive=yes
 stop "$brpid"
 check "hostile telnet peer: the bridge stayed up and logged the discarded subnegotiation" \
-	'grep -q "^sent\|^send stopped" "$tmp/hostile.txt" && logged "oversized subnegotiations were discarded" && ! logged "hung up"'
+	'[ $alive = yes ] && grep -q "^sent\|^send stopped" "$tmp/hostile.txt" && logged "oversized subnegotiations were discarded" && ! logged "hung up"'
 
 check "addresses: telnet and rfc2217 forms accepted, a bad option rejected" \
-	'printf "bridge a-a telnet-listen:1,replace,drop\nbridge a-b telnet:h:1,retry=20,drop\nbridge b-a rfc2217-listen:[::1]:2,replace\nbridge b-b rfc2217:h:2,retry=10\n" >"$tmp/tn.conf" && "$C" daemon -c "$tmp/tn.conf" --check | grep -q "4 bridges: OK" && ! "$C" bridge $BR rfc2217-listen:1,drop 2>"$tmp/bad.txt" && grep -q "unknown option \"drop\" for rfc2217-listen (allowed: replace)" "$tmp/bad.txt"'
+	'printf "bridge a-a telnet-listen:1,replace,drop\nbridge a-b telnet:h:1,retry=20,drop\nbridge b-a rfc2217-listen:[::1]:2,replace\nbridge b-b rfc2217:h:2,retry=10\n" >"$tmp/tn.conf" && "$C" daemon -c "$tmp/tn.conf" --check | grep -q "4 bridges: OK" && ! timeout 5 "$C" bridge $BR rfc2217-listen:1,drop 2>"$tmp/bad.txt" && grep -q "unknown option \"drop\" for rfc2217-listen (allowed: replace)" "$tmp/bad.txt"'
 
 echo "# $failed of $t failed"
 [ "$t" = "$N" ] || { echo "# planned $N tests, ran $t"; exit 1; }

@@ -40,11 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		check(rc == -EINVAL || rc == -ENOMEM);
 		check(!c.pairs && !c.npairs && !c.bridges && !c.nbridges);
+		check(memchr(err, '\0', sizeof(err)) != NULL);
 		check(!strncmp(err, "fuzz.conf:", 10));
 		line = strtol(err + 10, &end, 10);
 		check(line >= 1 && line <= lines);
 		check(end[0] == ':' && end[1] == ' ' && end[2]);
-		check(memchr(err, '\0', sizeof(err)) != NULL);
 		return 0;
 	}
 	for (size_t i = 0; i < c.npairs; i++) {

@@ -19,9 +19,9 @@
 #
 # Variables:
 #   KDIR    kernel build dir for `modules` (default: the running kernel's)
-#   KERNEL  test kernel for check/bench/style, resolved by scripts/kernels/$(KERNEL)
+#   KERNEL  test kernel for check/style (bench, demo: 6.1), resolved by scripts/kernels/$(KERNEL)
 #           (default 6.1: Debian 12's 6.1 kernel; debug: scripts/debug-kernel)
-#   CHECK_DEBUG  y: make check also runs the suite on the debug kernel (CI)
+#   CHECK_DEBUG  y: make check also runs the kernel-side tests on the debug kernel (CI)
 #   LOAD_AT_BOOT  install: 1 = load ttyvs at boot (modules-load.d entry),
 #           0 = remove that entry, unset = leave it as it is
 #   DESTDIR install-files/uninstall-files: stage under this root (no DKMS)
@@ -96,7 +96,7 @@ BUILD_SUBDIRS := $(addprefix build-,$(SUBDIRS))
 all: modules $(BUILD_SUBDIRS)
 
 help:
-	@sed -n '3,20s/^# \{0,1\}//p' Makefile
+	@sed -n '3,/^[^#]/s/^# \{0,1\}//p' Makefile
 
 modules:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \

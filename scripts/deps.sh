@@ -16,10 +16,12 @@ packages=(
 	gcc make pkg-config libnl-3-dev libnl-genl-3-dev
 	sparse codespell dkms socat python3-serial python3-yaml
 	minicom picocom tmux
+	# the bridge tests' peers and network namespaces
+	ser2net iproute2
 	# the 6.12 and 7.2 test kernels' chroots (scripts/chroot-kernel)
 	debootstrap
 	# the debug kernel (scripts/debug-kernel/build, make check KERNEL=debug)
-	bc flex bison libelf-dev
+	bc flex bison libelf-dev libssl-dev
 	# the helper's libFuzzer targets (make -C helper fuzz; clang only
 	# recommends the fuzzer runtime)
 	clang libclang-rt-14-dev

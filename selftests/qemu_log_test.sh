@@ -71,9 +71,30 @@ start_qemu_paused() {
 	start_qemu "$name" -S -monitor "unix:$tmp/mon-$name.sock,server=on,wait=off" "$@"
 }
 
+# cont_qemu NAME: start the paused QEMU's CPU. It waits for the monitor's
+# prompt before "cont" (a command sent before it can be lost) and confirms
+# with "info status" that the VM runs.
 cont_qemu() {
 	wait_for $((60 * SLOW)) test -S "$tmp/mon-$1.sock" || return 1
-	echo cont | socat - "UNIX-CONNECT:$tmp/mon-$1.sock" >/dev/null
+	timeout $((30 * SLOW)) python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+def reply(cmd):
+    if cmd:
+        s.sendall(cmd + b"\n")
+    buf = b""
+    while b"(qemu)" not in buf:
+        d = s.recv(4096)
+        if not d:
+            sys.exit("monitor closed")
+        buf += d
+    return buf
+reply(b"")
+reply(b"cont")
+st = reply(b"info status")
+sys.exit(0 if b"running" in st else "not running: %r" % st)' "$tmp/mon-$1.sock" ||
+		{ echo "# QEMU $1 did not start"; return 1; }
 }
 
 start_bridge() {

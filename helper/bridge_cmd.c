@@ -188,6 +188,12 @@ int bridge_main(int argc, char **argv)
 		fprintf(stderr, PROG ": bridge: bad backend address: %s\n", err_txt);
 		return CMD_USAGE;
 	}
+	/* blocked first, so none sent during the setup is lost (see daemon.c) */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	err = bridge_resolve_port(argv[0], dev, sizeof(dev), port, sizeof(port));
 	if (err)
 		return err;
@@ -195,10 +201,6 @@ int bridge_main(int argc, char **argv)
 	err = loop_new(&l);
 	if (err)
 		goto out;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
 	err = loop_signals(l, &mask, on_signal, &br);
 	if (err) {
 		fprintf(stderr, PROG ": bridge: signalfd: %s\n", strerror(-err));

@@ -410,6 +410,16 @@ int daemon_main(int argc, char **argv)
 	}
 	bridge_log_prefix = PROG " daemon";
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Blocked before anything is set up: a stop or reload sent meanwhile
+	 * waits for the signalfd instead of being lost (a signal this process
+	 * inherited as ignored is discarded unless it is blocked).
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	err = nlc_open(&d.req);
 	if (!err)
 		err = nlc_events_open(&d.ev);
@@ -417,10 +427,6 @@ int daemon_main(int argc, char **argv)
 		err = loop_new(&d.l);
 	if (err)
 		goto out;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
 	err = loop_signals(d.l, &mask, on_signal, &d);
 	if (!err) {
 		loop_fd_init(&d.evfd, nlc_fd(d.ev), ev_cb, &d);

@@ -48,6 +48,7 @@
 #include "backend_sock.h"
 #include "bridge.h"
 #include "telnet.h"
+#include "tty_speed.h"
 
 #define OUT_SIZE (32 * 1024)
 #define OUT_DATA_MAX (16 * 1024)
@@ -174,9 +175,12 @@ static unsigned int tty_modem(struct tn *tn)
 	return (unsigned int)bits;
 }
 
-static uint32_t cur_baud(const struct termios *t)
+/* The bridge tty's speed in bit/s, any rate (see tty_speed.h); 0 if unknown. */
+static uint32_t cur_baud(struct tn *tn)
 {
-	return bridge_baud(cfgetospeed(t));
+	int64_t baud = tty_speed_get(br_of(tn)->tty.fd);
+
+	return baud > 0 && baud <= UINT32_MAX ? (uint32_t)baud : 0;
 }
 
 static uint8_t cur_datasize(const struct termios *t)
@@ -261,19 +265,13 @@ static void server_set_termios(struct tn *tn, uint8_t base, uint32_t v)
 	switch (base) {
 	case RFC2217_SET_BAUDRATE:
 		if (v) {
-			speed_t sp = bridge_speed(v);
+			int err = tty_speed_set(br_of(tn)->tty.fd, v);
 
-			if (sp) {
-				cfsetispeed(&t, sp);
-				cfsetospeed(&t, sp);
-				tty_set(tn, &t, "the speed");
-			} else {
-				bridge_log(br_of(tn), "client asked for %u baud: not a standard rate, kept %u",
-					   v, cur_baud(&t));
-			}
-			tty_get(tn, &t);
+			if (err)
+				bridge_log(br_of(tn), "client asked for %u baud: %s; kept %u", v,
+					   strerror(-err), cur_baud(tn));
 		}
-		out_2217(tn, RFC2217_SERVER + base, cur_baud(&t), 4, NULL);
+		out_2217(tn, RFC2217_SERVER + base, cur_baud(tn), 4, NULL);
 		return;
 	case RFC2217_SET_DATASIZE:
 		if (v >= 5 && v <= 8) {

@@ -122,9 +122,6 @@ void bridge_set_baud(struct bridge *br, uint32_t baud);
  */
 void bridge_port_event(struct bridge *br, const struct event *ev);
 
-/* The standard termios speed of a rate (0 if none) and back (0 if unknown). */
-speed_t bridge_speed(uint32_t baud);
-uint32_t bridge_baud(speed_t speed);
 /* On the bridge's tty: a break on or off; modem output lines (TIOCM_*). */
 void bridge_tty_break(struct bridge *br, bool on);
 void bridge_tty_lines(struct bridge *br, unsigned int set, unsigned int clear);

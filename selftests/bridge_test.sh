@@ -30,7 +30,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=78
+N=79
 
 echo "TAP version 13"
 
@@ -328,6 +328,13 @@ def do_pyserial(port, app, br, size):
     s.baudrate = 115200; s.bytesize = 8; s.parity = 'N'; s.stopbits = 1
     ok = until(5, lambda: termios_of(br).startswith('115200 8N1'))
     report('rfc2217-listen: a change to 115200 8N1 follows', ok, termios_of(br))
+    try:
+        s.baudrate = 250000     # no Bxxx code: termios2 BOTHER; pyserial raises if refused
+        ok, why = until(5, lambda: termios_of(br).startswith('250000 8N1')), termios_of(br)
+    except Exception as e:
+        ok, why = False, 'pyserial: %s' % e
+    report('rfc2217-listen: a non-standard rate (250000) is set and acknowledged', ok, why)
+    s.baudrate = 115200
     s.dtr = True; s.rts = False
     ok1 = until(5, lambda: lines(a) == 'DSR CD')
     r1 = lines(a)

@@ -253,15 +253,33 @@ static unsigned int lines_tiocm(uint32_t l)
 	       (l & TTYVS_LINE_OUT1 ? TIOCM_OUT1 : 0) | (l & TTYVS_LINE_OUT2 ? TIOCM_OUT2 : 0);
 }
 
-/*
- * The application's end decides the speed (it matters with baud-rate
- * emulation, which paces each sender at its own speed): take its speed
- * from the kernel, if this is a ttyVS port with a peer.
- */
-static void follow_peer_speed(struct bridge *br)
+/* The application end's termios: follow its speed, tell the backend. */
+static void peer_termios(struct bridge *br, const struct termios_info *t)
 {
-	struct port_info pi;
-	struct nlc *c;
+	struct backend *b = &br->be;
+
+	br->has_peer_termios = true;
+	br->peer_termios = *t;
+	/*
+	 * The application's end decides the speed (it matters with baud-rate
+	 * emulation, which paces each sender at its own speed).
+	 */
+	bridge_set_baud(br, t->baud);
+	if (b->ops && b->ops->set_termios)
+		b->ops->set_termios(b, &br->peer_termios);
+}
+
+static void peer_lines(struct bridge *br)
+{
+	struct backend *b = &br->be;
+
+	if (b->ops && b->ops->set_lines)
+		b->ops->set_lines(b, br->peer_lines);
+}
+
+/* The application's end, if this is a ttyVS port with a peer. */
+static void find_peer(struct bridge *br)
+{
 	char path[96];
 	FILE *f;
 
@@ -273,17 +291,25 @@ static void follow_peer_speed(struct bridge *br)
 		br->peer[0] = '\0';
 	fclose(f);
 	br->peer[strcspn(br->peer, "\n")] = '\0';
-	if (!br->peer[0] || !strcmp(br->peer, br->port) || nlc_open(&c))
+	if (!strcmp(br->peer, br->port))
+		br->peer[0] = '\0';	/* a loopback pair's one end */
+}
+
+void bridge_resync(struct bridge *br)
+{
+	struct port_info pi;
+	struct nlc *c;
+
+	if (!br->peer[0] || br->failed || nlc_open(&c))
 		return;
 	nlc_describe(c, "port show", "port %s", br->peer);
 	if (!nlc_port_get(c, br->peer, 0, &pi)) {
-		if (pi.has_termios) {
-			br->has_peer_termios = true;
-			br->peer_termios = pi.termios;
-			bridge_set_baud(br, pi.termios.baud);
-		}
-		if (pi.has_lines)
+		if (pi.has_termios)
+			peer_termios(br, &pi.termios);
+		if (pi.has_lines) {
 			br->peer_lines = lines_tiocm(pi.lines_out);
+			peer_lines(br);
+		}
 	}
 	nlc_close(c);
 }
@@ -301,21 +327,15 @@ void bridge_port_event(struct bridge *br, const struct event *ev)
 		return;
 	switch (ev->cmd) {
 	case TTYVS_CMD_PORT_TERMIOS_NTF:
-		if (!from_peer || !ev->port.has_termios)
-			return;
-		br->has_peer_termios = true;
-		br->peer_termios = ev->port.termios;
-		bridge_set_baud(br, ev->port.termios.baud);
-		if (b->ops->set_termios)
-			b->ops->set_termios(b, &br->peer_termios);
+		if (from_peer && ev->port.has_termios)
+			peer_termios(br, &ev->port.termios);
 		break;
 	case TTYVS_CMD_PORT_LINES_NTF:
 	case TTYVS_CMD_PORT_OPEN_NTF:
 	case TTYVS_CMD_PORT_CLOSE_NTF:
 		if (from_peer && ev->port.has_lines)
 			br->peer_lines = lines_tiocm(ev->port.lines_out);
-		if (b->ops->set_lines)
-			b->ops->set_lines(b, br->peer_lines);
+		peer_lines(br);
 		break;
 	case TTYVS_CMD_PORT_BREAK_NTF:
 		if (from_peer && b->ops->send_break)
@@ -380,7 +400,8 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 	}
 	if (err)
 		goto fail;
-	follow_peer_speed(br);
+	find_peer(br);
+	bridge_resync(br);	/* no backend yet: only recorded */
 	br->be.ops = ops_for(a->kind);
 	br->be.br = br;
 	br->be.loop = l;

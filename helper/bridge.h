@@ -121,6 +121,11 @@ void bridge_set_baud(struct bridge *br, uint32_t baud);
  * "ttyvsctl bridge" and the daemon call it for every port event.
  */
 void bridge_port_event(struct bridge *br, const struct event *ev);
+/*
+ * Reads the application end's termios and lines from the kernel and passes
+ * them on as their events would: after events were lost (ENOBUFS).
+ */
+void bridge_resync(struct bridge *br);
 
 /* On the bridge's tty: a break on or off; modem output lines (TIOCM_*). */
 void bridge_tty_break(struct bridge *br, bool on);

@@ -156,9 +156,10 @@ static void ev_cb(struct loop_fd *lfd, uint32_t revents)
 
 	(void)revents;
 	err = nlc_events_read(e->c, on_event, e);
-	if (err == -ENOBUFS && *e->br)
-		bridge_log(*e->br, "netlink events were lost; a change of the application end may be missed");
-	else if (err && err != -EAGAIN && err != -ENOBUFS) {
+	if (err == -ENOBUFS && *e->br) {
+		bridge_log(*e->br, "netlink events were lost; reading the application end's state again");
+		bridge_resync(*e->br);
+	} else if (err && err != -EAGAIN && err != -ENOBUFS) {
 		fprintf(stderr, PROG ": bridge: netlink events: %s; no longer following the application end\n",
 			strerror(-err));
 		loop_fd_del(e->l, lfd);

@@ -292,6 +292,9 @@ static void ev_cb(struct loop_fd *lfd, uint32_t revents)
 	if (err == -ENOBUFS) {
 		dlog("netlink events were lost; checking every bridge");
 		start_all(d);
+		for (struct entry *e = d->entries; e; e = e->next)
+			if (e->br)
+				bridge_resync(e->br);
 	} else if (err == -EPROTONOSUPPORT) {
 		dlog("the ttyvs module was unloaded; exiting");
 		loop_quit(d->l, -EPROTONOSUPPORT);

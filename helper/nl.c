@@ -943,23 +943,32 @@ static int cb_event(struct nl_msg *msg, void *arg)
 int nlc_events_read(struct nlc *c, void (*fn)(const struct event *ev, void *arg), void *arg)
 {
 	struct ev_ctx ctx = { .fn = fn, .arg = arg, .family = c->family };
+	bool lost = false;
 
 	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, cb_event, &ctx);
-	for (int i = 0; i < 64; i++) {
+	/*
+	 * 64 reads, then back to the caller's loop; after an overrun, the
+	 * whole queue first (bounded by the socket's buffer): the kernel
+	 * reports the overrun before the older events still queued, and a
+	 * caller that reads the state again must do it after those.
+	 */
+	for (int i = 0; i < (lost ? 4096 : 64); i++) {
 		unsigned int before = ctx.seen;
 		int err = nl_recvmsgs_default(c->sk);
 
 		if (ctx.gone)
 			return -EPROTONOSUPPORT;
 		if (err == -NLE_AGAIN)
-			return 0;
+			return lost ? -ENOBUFS : 0;
 		/* recvmsg() ENOBUFS: the socket overran and events were dropped. */
-		if (err == -NLE_NOMEM)
-			return -ENOBUFS;
+		if (err == -NLE_NOMEM) {
+			lost = true;
+			continue;
+		}
 		if (err < 0)
 			return nle_to_errno(err);
 		if (ctx.seen == before)
-			return 0;	/* older libnl returns 0 on EAGAIN */
+			return lost ? -ENOBUFS : 0;	/* older libnl returns 0 on EAGAIN */
 	}
-	return 0;	/* more may be queued: poll says so */
+	return lost ? -ENOBUFS : 0;	/* more may be queued: poll says so */
 }

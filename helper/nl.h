@@ -45,7 +45,9 @@ int nlc_port_dump(struct nlc *c, struct port_info **out, size_t *n);
 /*
  * Reads what is queued on an event socket, calling fn for each event,
  * until the socket would block. Returns 0, or a negative errno; -ENOBUFS
- * means events were lost (the socket overran), the socket stays usable;
+ * means events were lost (the socket overran), returned once the events
+ * still queued have been passed to fn, so that the state read after it is
+ * newer than any of them; the socket stays usable;
  * -EPROTONOSUPPORT that the family was unregistered (module unloaded).
  */
 int nlc_events_read(struct nlc *c, void (*fn)(const struct event *ev, void *arg), void *arg);

@@ -30,7 +30,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=79
+N=80
 
 echo "TAP version 13"
 
@@ -986,6 +986,37 @@ bridge tvsrfc-b rfc2217:127.0.0.1:4132,retry=100
 wait_until 10 'logged "connected to 127.0.0.1:4132"'
 timeout $((400 * SLOW)) $PY "$tmp/tn.py" rfcpair "rfc2217 -> rfc2217-listen" $RA $APP $BR $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
 tncheck "$tmp/tn.txt" 8
+# Netlink events lost: the client is stopped while the application changes
+# its termios and lines for 6 s (the kernel merges each kind to one event
+# per 8 ms, so about 3,000 events overflow the client's 1 MiB socket), then
+# sets 38400. On SIGCONT the client reads ENOBUFS: it must read the
+# application's state again and send the speed, or the remote stays at an
+# old one.
+kill -STOP "$brpid"
+$PY - /dev/$RA <<'PYEOF'
+import fcntl, os, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+t = termios.tcgetattr(fd)
+end, i = time.time() + 6, 0
+while time.time() < end:
+    i += 1
+    t[4] = t[5] = termios.B9600 if i % 2 else termios.B19200
+    termios.tcsetattr(fd, termios.TCSANOW, t)
+    fcntl.ioctl(fd, termios.TIOCMBIS if i % 2 else termios.TIOCMBIC, termios.TIOCM_DTR.to_bytes(4, sys.byteorder))
+    time.sleep(0.002)
+t[4] = t[5] = termios.B38400
+termios.tcsetattr(fd, termios.TCSANOW, t)
+time.sleep(0.2)
+PYEOF
+kill -CONT "$brpid"
+desc="rfc2217: events lost while the client was stopped -> it reads the application's state again (remote at 38400)"
+if wait_until 20 'logged "netlink events were lost" && stty -F /dev/$BR 2>&1 | grep -q "speed 38400 baud"'; then
+	ok "$desc"
+else
+	not_ok "$desc"
+	echo "# remote: $(stty -F /dev/$BR 2>&1 | head -n 1); app: $(stty -F /dev/$RA 2>&1 | head -n 1)"
+	tail -n 5 "$tmp/br.log" | sed 's/^/# br.log: /'
+fi
 stop "$brpid" "$srvpid"
 
 # Against ser2net serving ttyVS1 with telnet(rfc2217).

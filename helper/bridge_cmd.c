@@ -189,12 +189,7 @@ int bridge_main(int argc, char **argv)
 		fprintf(stderr, PROG ": bridge: bad backend address: %s\n", err_txt);
 		return CMD_USAGE;
 	}
-	/* blocked first, so none sent during the setup is lost (see daemon.c) */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	loop_block_stop_signals(&mask);
 	err = bridge_resolve_port(argv[0], dev, sizeof(dev), port, sizeof(port));
 	if (err)
 		return err;

@@ -413,16 +413,7 @@ int daemon_main(int argc, char **argv)
 	}
 	bridge_log_prefix = PROG " daemon";
 	signal(SIGPIPE, SIG_IGN);
-	/*
-	 * Blocked before anything is set up: a stop or reload sent meanwhile
-	 * waits for the signalfd instead of being lost (a signal this process
-	 * inherited as ignored is discarded unless it is blocked).
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	loop_block_stop_signals(&mask);
 	err = nlc_open(&d.req);
 	if (!err)
 		err = nlc_events_open(&d.ev);

@@ -187,6 +187,15 @@ static void sig_cb(struct loop_fd *lfd, uint32_t revents)
 		l->sig_cb(l, (int)si.ssi_signo, l->sig_arg);
 }
 
+void loop_block_stop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 int loop_signals(struct loop *l, const sigset_t *mask, void (*cb)(struct loop *l, int signo, void *arg),
 		 void *arg)
 {

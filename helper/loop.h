@@ -55,6 +55,14 @@ int loop_timer_arm(struct loop *l, struct loop_timer *t, unsigned int ms);
 void loop_timer_disarm(struct loop *l, struct loop_timer *t);
 void loop_timer_free(struct loop *l, struct loop_timer *t);
 
+/*
+ * Fills mask with the signals that stop a program on this loop (SIGINT,
+ * SIGTERM) or reload it (SIGHUP) and blocks them at once, before any
+ * setup: one sent before loop_signals() makes its signalfd then waits for
+ * it instead of being lost (a signal the process inherited as ignored is
+ * discarded unless it is blocked).
+ */
+void loop_block_stop_signals(sigset_t *mask);
 /* Blocks the signals of mask and reports them through cb(signo). */
 int loop_signals(struct loop *l, const sigset_t *mask, void (*cb)(struct loop *l, int signo, void *arg),
 		 void *arg);

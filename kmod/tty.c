@@ -6,8 +6,8 @@
  * Data written on one end goes straight into the peer's flip buffer, as on
  * a pty. We count what sits there unconsumed (rx_inflight) and bound it by
  * the pair's buf_size; write_room() reports the rest, so a writer to a
- * stalled reader blocks instead of losing data, and is woken when the
- * peer's line discipline consumes input.
+ * stalled reader blocks instead of losing data, and is woken once the
+ * peer's line discipline has taken half of it (or all).
  */
 #include <linux/serial.h>
 #include <linux/slab.h>
@@ -115,17 +115,25 @@ static TTYVS_RECV_RET ttyvs_receive_buf(struct tty_port *port,
 	struct ttyvs_port *writer = p->peer;
 	unsigned long flags;
 	TTYVS_RECV_RET n;
+	bool wake;
 
 	n = tty_port_default_client_ops.receive_buf(port, cp, fp, count);
 	if (!n)
 		return 0;
 
+	/*
+	 * A starved writer is woken once half the buffer is free (or all of
+	 * it has been taken), not for every chunk the line discipline eats:
+	 * like a pipe, this makes a blocked writer move big pieces instead of
+	 * waking for each few hundred bytes.
+	 */
 	spin_lock_irqsave(&p->pair->lock, flags);
 	p->rx_inflight -= min_t(unsigned int, n, p->rx_inflight);
+	wake = ttyvs_rx_room(p) >= p->pair->buf_size / 2 || !p->rx_inflight;
 	spin_unlock_irqrestore(&p->pair->lock, flags);
 
 	/* The lock orders the room we freed before the writer's flag. */
-	if (test_and_clear_bit(TTYVS_TX_STARVED, &writer->flags))
+	if (wake && test_and_clear_bit(TTYVS_TX_STARVED, &writer->flags))
 		ttyvs_tx_resume(writer);
 	return n;
 }

@@ -21,7 +21,9 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -494,9 +496,31 @@ bool sock_drain(struct backend *b)
 	return false;
 }
 
+/*
+ * What is on its way to the peer: the protocol's output and the socket's
+ * send queue (TCP: not yet acknowledged; unix: not yet read by the peer).
+ * While a backed-up peer reads slowly, this shrinks though the rings stay
+ * full, which is the progress a stop waits for.
+ */
+size_t sock_queued(const struct backend *b)
+{
+	struct sock_be *s = b->priv;
+	size_t n = 0;
+	int outq;
+
+	if (!s || s->conn.fd < 0 || s->connecting)
+		return 0;
+	if (s->proto && s->proto->queued)
+		n = s->proto->queued(s->pp);
+	if (ioctl(s->conn.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		n += (size_t)outq;
+	return n;
+}
+
 const struct backend_ops backend_sock_ops = {
 	.open = sock_open,
 	.close = sock_close,
 	.update = sock_update,
 	.drain = sock_drain,
+	.queued = sock_queued,
 };

@@ -25,6 +25,8 @@ struct sock_proto {
 	/* Interest: something to read into / something to write. */
 	bool (*want_read)(void *p);
 	bool (*want_write)(void *p);
+	/* Optional: bytes encoded but not yet written to the connection. */
+	size_t (*queued)(void *p);
 	/* Frees p (the backend closes). */
 	void (*destroy)(void *p);
 };
@@ -39,5 +41,6 @@ void sock_proto_kick(struct backend *b);
 void sock_close(struct backend *b);
 void sock_update(struct backend *b);
 bool sock_drain(struct backend *b);
+size_t sock_queued(const struct backend *b);
 
 #endif

@@ -737,6 +737,13 @@ static bool tn_want_write(void *p)
 	return tn->up && (ring_len(&tn->out) || (ring_len(tn->b->tx) && !tn->suspended));
 }
 
+static size_t tn_queued(void *p)
+{
+	struct tn *tn = p;
+
+	return ring_len(&tn->out);
+}
+
 static void tn_destroy(void *p)
 {
 	struct tn *tn = p;
@@ -752,6 +759,7 @@ static const struct sock_proto telnet_proto = {
 	.write = tn_write,
 	.want_read = tn_want_read,
 	.want_write = tn_want_write,
+	.queued = tn_queued,
 	.destroy = tn_destroy,
 };
 
@@ -829,6 +837,7 @@ const struct backend_ops backend_telnet_ops = {
 	.close = sock_close,
 	.update = sock_update,
 	.drain = sock_drain,
+	.queued = sock_queued,
 	.set_lines = tn_set_lines,
 	.send_break = tn_send_break,
 	.set_termios = tn_set_termios,

@@ -429,7 +429,11 @@ void bridge_stop(struct bridge *br, void (*done)(struct bridge *br))
 
 size_t bridge_pending(const struct bridge *br)
 {
-	return ring_len(&br->rx) + ring_len(&br->tx);
+	size_t n = ring_len(&br->rx) + ring_len(&br->tx);
+
+	if (br->be.ops && br->be.ops->queued)
+		n += br->be.ops->queued(&br->be);
+	return n;
 }
 
 void bridge_free(struct bridge *br)

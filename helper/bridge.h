@@ -53,6 +53,10 @@ struct backend_ops {
 	 * sends what is queued, ends the connection in order and reads what
 	 * the peer still sends. True once no peer is left. */
 	bool (*drain)(struct backend *b);
+	/* Optional: bytes taken from the tx ring that the peer has not yet
+	 * received (the backend's own buffers, the kernel's send queue), so
+	 * that a stop sees a slow peer's progress (bridge_pending()). */
+	size_t (*queued)(const struct backend *b);
 };
 
 struct backend {
@@ -103,7 +107,7 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
  * the time and calls bridge_free().
  */
 void bridge_stop(struct bridge *br, void (*done)(struct bridge *br));
-/* Bytes the bridge holds for the tty and for the peer. */
+/* Bytes the bridge holds for the tty and for the peer (its backend's queue too). */
 size_t bridge_pending(const struct bridge *br);
 /* Stops the backend, drops DTR/RTS, closes the tty. */
 void bridge_free(struct bridge *br);

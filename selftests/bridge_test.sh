@@ -30,7 +30,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=80
+N=81
 
 echo "TAP version 13"
 
@@ -1017,6 +1017,66 @@ else
 	echo "# remote: $(stty -F /dev/$BR 2>&1 | head -n 1); app: $(stty -F /dev/$RA 2>&1 | head -n 1)"
 	tail -n 5 "$tmp/br.log" | sed 's/^/# br.log: /'
 fi
+
+# An ordered stop of the RFC 2217 client (SIGTERM) delivers what it holds:
+# the remote application does not read until then, so the data backs up
+# through the server into the client's rings and socket. Everything the
+# client took from its tty (what its end received during this test, less
+# what may still sit in that tty: the pair's 8 KiB buffer and n_tty's
+# 4 KiB) must reach the remote, in order, after the stop. Without a drain
+# the client's 64 KiB ring and its output would be lost.
+head -c $((16 * 1024 * 1024)) /dev/urandom >"$tmp/stop.bin"
+rm -f "$tmp/stop.go"
+cat >"$tmp/stop.py" <<'PYEOF'
+import os, select, sys, time, tty
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+tty.setraw(fd)
+open(sys.argv[5], 'w').close()
+end = time.time() + float(sys.argv[4])
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.1)
+idle = time.time() + 5
+with open(sys.argv[3], 'wb') as f:
+    while time.time() < min(idle, end):
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                d = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not d:
+                print('# reader: EOF (hangup)')
+                break
+            f.write(d)
+            idle = time.time() + 5
+PYEOF
+rx_of() {	# rx_of PORT: bytes the port has received since it was made
+	"$C" -j port show "$1" | $PY -c 'import json, sys; print(json.load(sys.stdin)["counters"]["rx"])'
+}
+CB=$(portof tvsrfc b)
+bg $PY "$tmp/stop.py" "/dev/$APP" "$tmp/stop.go" "$tmp/stop.out" $((60 * SLOW)) "$tmp/stop.ready"
+rdpid=$last
+wait_until 10 '[ -e "$tmp/stop.ready" ]'
+base=$(rx_of "$CB")
+bg $PY "$tmp/app.py" send $RA "$tmp/stop.bin" 0 "$tmp/ready.stop" >/dev/null
+stsend=$last
+prev=-1 cur=0 i=0
+while [ $i -lt $((60 * SLOW)) ]; do	# until the chain is full: no progress for 1 s
+	sleep 1
+	cur=$(($(rx_of "$CB") - base))
+	[ "$cur" = "$prev" ] && break
+	prev=$cur
+	i=$((i + 1))
+done
+kill "$brpid"
+touch "$tmp/stop.go"
+wait "$brpid"
+wait "$rdpid"
+kill "$stsend" 2>/dev/null
+wait "$stsend" 2>/dev/null
+got=$(size_of "$tmp/stop.out")
+check "rfc2217: the client stopped by SIGTERM delivers what it held ($got bytes arrived; its tty end had received $cur)" \
+	'[ "$cur" -gt 65536 ] && [ "$got" -ge $((cur - 12288)) ] && [ "$got" -le "$cur" ] && cmp -s -n "$got" "$tmp/stop.out" "$tmp/stop.bin"'
+grep "stopping\|undelivered\|4132.*disconnected" "$tmp/br.log" | tail -n 4 | sed 's/^/# br.log: /'
 stop "$brpid" "$srvpid"
 
 # Against ser2net serving ttyVS1 with telnet(rfc2217).

@@ -30,7 +30,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 APP=ttyVS0
 BR=ttyVS1
-N=81
+N=84
 
 echo "TAP version 13"
 
@@ -1017,6 +1017,84 @@ else
 	echo "# remote: $(stty -F /dev/$BR 2>&1 | head -n 1); app: $(stty -F /dev/$RA 2>&1 | head -n 1)"
 	tail -n 5 "$tmp/br.log" | sed 's/^/# br.log: /'
 fi
+
+# All four remote inputs over RFC 2217: with the application end wired
+# cts=rts,dsr=out1,dcd=dtr,ri=out2, the remote port's DSR and RI (driven
+# here by the remote application's OUT1 and OUT2 through the served pair's
+# wiring) reach the application one to one. A client that ends while still
+# connected (the server is stopped, so the ordered stop cannot finish, and
+# a second signal ends it) takes back what the server had set: a closed
+# port would otherwise go on presenting OUT1/OUT2, and the application's
+# DSR and RI would stay up.
+cat >"$tmp/out12.py" <<'PYEOF'
+import fcntl, os, struct, sys, termios, time
+OUT1, OUT2 = 0x2000, 0x4000	# TIOCM_OUT1, TIOCM_OUT2
+remote = os.open('/dev/' + sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+app = os.open('/dev/' + sys.argv[2], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+timeout = float(sys.argv[3])
+
+def mset(req, bits):
+    fcntl.ioctl(remote, req, struct.pack('i', bits))
+
+def inputs():
+    v = struct.unpack('i', fcntl.ioctl(app, termios.TIOCMGET, struct.pack('i', 0)))[0]
+    return (bool(v & termios.TIOCM_DSR), bool(v & termios.TIOCM_RI))
+
+def expect(want, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        if inputs() == want:
+            return True
+        time.sleep(0.05)
+    print('# %s: app (DSR, RI) = %s, wanted %s' % (what, inputs(), want))
+    return False
+
+mset(termios.TIOCMBIC, OUT1 | OUT2)
+ok = expect((False, False), 'remote OUT1/OUT2 off')
+mset(termios.TIOCMBIS, OUT1)
+ok = expect((True, False), 'remote OUT1 on') and ok
+print('dsr', 'ok' if ok else 'fail')
+mset(termios.TIOCMBIS, OUT2)
+ok = expect((True, True), 'remote OUT2 on')
+mset(termios.TIOCMBIC, OUT1)
+ok = expect((False, True), 'remote OUT1 off') and ok
+mset(termios.TIOCMBIS, OUT1)
+ok = expect((True, True), 'remote OUT1 on again') and ok
+print('ri', 'ok' if ok else 'fail', flush=True)
+open(sys.argv[4], 'w').close()
+end = time.time() + 4 * timeout
+while not os.path.exists(sys.argv[5]) and time.time() < end:
+    time.sleep(0.05)
+print('down', 'ok' if expect((False, False), 'the client ended') else 'fail')
+mset(termios.TIOCMBIC, OUT1 | OUT2)
+PYEOF
+P0=$("$C" -j port show $BR | $PY -c 'import json, sys; print(json.load(sys.stdin)["pair_id"])')
+"$C" pair set tvsrfc wiring-a cts=rts,dsr=out1,dcd=dtr,ri=out2 >/dev/null
+"$C" pair set "$P0" wiring-b dsr=out1,ri=out2 >/dev/null
+rm -f "$tmp/out12.ready" "$tmp/out12.go"
+bg $PY "$tmp/out12.py" $APP $RA $((10 * SLOW)) "$tmp/out12.ready" "$tmp/out12.go" >"$tmp/out12.txt"
+o12=$last
+wait_until $((40 * SLOW)) '[ -e "$tmp/out12.ready" ]'
+check "rfc2217: remote DSR -> app DSR through OUT1 (wiring-a dsr=out1)" 'grep -qx "dsr ok" "$tmp/out12.txt"'
+check "rfc2217: remote RI -> app RI through OUT2 (wiring-a ri=out2)" 'grep -qx "ri ok" "$tmp/out12.txt"'
+kill -STOP "$srvpid"
+kill "$brpid"
+sleep 1
+kill "$brpid" 2>/dev/null
+wait "$brpid"
+touch "$tmp/out12.go"
+wait "$o12"
+kill -CONT "$srvpid"
+check "rfc2217: the client ended while connected takes back OUT1/OUT2 (app DSR and RI fall)" \
+	'grep -qx "down ok" "$tmp/out12.txt"'
+grep "^#" "$tmp/out12.txt"
+"$C" pair set tvsrfc wiring-a dsr=dtr,ri=off >/dev/null
+"$C" pair set "$P0" wiring-b dsr=dtr,ri=off >/dev/null
+# the next test needs the client connected again (the server may refuse it
+# once, while it has not yet seen the old one go)
+nsrv=$(grep -c "rfc2217-listen:4132: client .* connected" "$tmp/br.log")
+bridge tvsrfc-b rfc2217:127.0.0.1:4132,retry=100
+wait_until $((10 * SLOW)) '[ $(grep -c "rfc2217-listen:4132: client .* connected" "$tmp/br.log") -gt $nsrv ]'
 
 # An ordered stop of the RFC 2217 client (SIGTERM) delivers what it holds:
 # the remote application does not read until then, so the data backs up

@@ -498,7 +498,8 @@ bool sock_drain(struct backend *b)
 
 /*
  * What is on its way to the peer: the protocol's output and the socket's
- * send queue (TCP: not yet acknowledged; unix: not yet read by the peer).
+ * send queue (TCP: bytes not yet acknowledged; unix: the buffer memory of
+ * what the peer has not yet read, an upper bound).
  * While a backed-up peer reads slowly, this shrinks though the rings stay
  * full, which is the progress a stop waits for.
  */

@@ -987,23 +987,43 @@ wait_until 10 'logged "connected to 127.0.0.1:4132"'
 timeout $((400 * SLOW)) $PY "$tmp/tn.py" rfcpair "rfc2217 -> rfc2217-listen" $RA $APP $BR $TNSIZE >"$tmp/tn.txt" 2>"$tmp/tn.log"
 tncheck "$tmp/tn.txt" 8
 # Netlink events lost: the client is stopped while the application changes
-# its termios and lines for 6 s (the kernel merges each kind to one event
-# per 8 ms, so about 3,000 events overflow the client's 1 MiB socket), then
-# sets 38400. On SIGCONT the client reads ENOBUFS: it must read the
-# application's state again and send the speed, or the remote stays at an
-# old one.
+# its termios and lines (the kernel merges each kind to one event per 8 ms)
+# until the client's netlink socket has dropped events (its Drops in
+# /proc/net/netlink: how long that takes depends on the kernel's buffer
+# accounting), then sets 38400. On SIGCONT the client reads ENOBUFS: it
+# must read the application's state again and send the speed, or the
+# remote stays at an old one.
 kill -STOP "$brpid"
-$PY - /dev/$RA <<'PYEOF'
+$PY - /dev/$RA "$brpid" $((60 * SLOW)) <<'PYEOF'
 import fcntl, os, sys, termios, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+pid, limit = sys.argv[2], float(sys.argv[3])
+socks = set()
+for f in os.listdir('/proc/%s/fd' % pid):
+    try:
+        socks.add(os.readlink('/proc/%s/fd/%s' % (pid, f)))
+    except OSError:
+        pass
+
+def drops():
+    n = 0
+    with open('/proc/net/netlink') as f:
+        next(f)
+        for line in f:
+            c = line.split()
+            if 'socket:[%s]' % c[9] in socks:
+                n += int(c[8])
+    return n
+
 t = termios.tcgetattr(fd)
-end, i = time.time() + 6, 0
-while time.time() < end:
+start, i = time.time(), 0
+while time.time() < start + limit and not (i % 100 == 0 and drops()):
     i += 1
     t[4] = t[5] = termios.B9600 if i % 2 else termios.B19200
     termios.tcsetattr(fd, termios.TCSANOW, t)
     fcntl.ioctl(fd, termios.TIOCMBIS if i % 2 else termios.TIOCMBIC, termios.TIOCM_DTR.to_bytes(4, sys.byteorder))
     time.sleep(0.002)
+print('# the stopped client\'s netlink sockets dropped %d messages after %.1f s' % (drops(), time.time() - start))
 t[4] = t[5] = termios.B38400
 termios.tcsetattr(fd, termios.TCSANOW, t)
 time.sleep(0.2)

@@ -13,7 +13,6 @@
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/tty.h>
-#include <linux/tty_flip.h>
 
 #include "ttyvs.h"
 
@@ -94,8 +93,9 @@ unsigned int ttyvs_pace_enqueue(struct ttyvs_port *p, const u8 *buf,
 }
 
 /*
- * Move up to @n queued characters onto the wire: into the peer's flip
- * buffer, or nowhere when the peer is closed. Returns how many went.
+ * Move up to @n queued characters onto the wire: into the peer's input
+ * (flip buffer or raw channel), or nowhere when the peer is closed.
+ * Returns how many went.
  */
 static unsigned int ttyvs_pace_deliver(struct ttyvs_port *p, unsigned int n)
 {
@@ -111,8 +111,7 @@ static unsigned int ttyvs_pace_deliver(struct ttyvs_port *p, unsigned int n)
 		if (!chunk)
 			break;
 		if (peer->open)
-			put = tty_insert_flip_string(&peer->port,
-						     p->txq + p->txq_tail, chunk);
+			put = ttyvs_rx_put(peer, p->txq + p->txq_tail, chunk);
 		else
 			put = chunk;
 		p->txq_tail = (p->txq_tail + put) & (TTYVS_TXQ_SIZE - 1);
@@ -123,10 +122,9 @@ static unsigned int ttyvs_pace_deliver(struct ttyvs_port *p, unsigned int n)
 
 	p->icount.tx += done;
 	if (peer->open) {
-		peer->rx_inflight += done;
 		peer->icount.rx += done;
 		if (done)
-			tty_flip_buffer_push(&peer->port);
+			ttyvs_rx_push(peer);
 	} else {
 		p->tx_discarded += done;
 	}

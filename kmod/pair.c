@@ -290,6 +290,7 @@ static void ttyvs_port_setup(struct ttyvs_pair *pair, unsigned int i,
 	p->termios = ttyvs_driver->init_termios;
 	memcpy(p->wire, cfg->wire[i], sizeof(p->wire));
 	ttyvs_pace_init(p);
+	ttyvs_raw_init(p);
 	ttyvs_port_events_init(p);
 }
 

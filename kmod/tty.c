@@ -7,7 +7,8 @@
  * a pty. We count what sits there unconsumed (rx_inflight) and bound it by
  * the pair's buf_size; write_room() reports the rest, so a writer to a
  * stalled reader blocks instead of losing data, and is woken once the
- * peer's line discipline has taken half of it (or all).
+ * peer's line discipline has taken half of it (or all). A port with a raw
+ * channel (raw.c) gets its input there instead of in the flip buffer.
  */
 #include <linux/serial.h>
 #include <linux/slab.h>
@@ -48,6 +49,38 @@ void ttyvs_tx_resume(struct ttyvs_port *p)
 {
 	ttyvs_pace_kick(p);
 	tty_port_tty_wakeup(&p->port);
+	ttyvs_raw_wake_writer(p);
+}
+
+/**
+ * ttyvs_rx_put - characters arrive at a port
+ * @p: the receiving port, open; caller holds the pair lock
+ * @buf: the characters
+ * @count: how many
+ *
+ * Into @p's raw channel if it has one, else into its flip buffer; the
+ * caller bounds @count by ttyvs_rx_room() and pushes afterwards. Returns
+ * how many were taken.
+ */
+unsigned int ttyvs_rx_put(struct ttyvs_port *p, const u8 *buf,
+			  unsigned int count)
+{
+	unsigned int n;
+
+	if (p->raw)
+		return ttyvs_raw_put(p, buf, count);
+	n = tty_insert_flip_string(&p->port, buf, count);
+	p->rx_inflight += n;
+	return n;
+}
+
+/* Hand what ttyvs_rx_put() took to the reader (pair lock held). */
+void ttyvs_rx_push(struct ttyvs_port *p)
+{
+	if (p->raw)
+		ttyvs_raw_push(p);
+	else
+		tty_flip_buffer_push(&p->port);
 }
 
 /*
@@ -66,20 +99,28 @@ static void ttyvs_send_char_locked(struct ttyvs_port *p, u8 ch, u8 flag)
 			p->tx_discarded++;
 		return;
 	}
-	if (tty_insert_flip_char(&peer->port, ch, flag) != 1) {
-		peer->icount.buf_overrun++;
-		return;
+	if (peer->raw) {
+		/* A break reads as a NUL, as from n_tty in raw mode. */
+		if (!ttyvs_rx_room(peer) || ttyvs_raw_put(peer, &ch, 1) != 1) {
+			peer->icount.buf_overrun++;
+			return;
+		}
+	} else {
+		if (tty_insert_flip_char(&peer->port, ch, flag) != 1) {
+			peer->icount.buf_overrun++;
+			return;
+		}
+		peer->rx_inflight++;
 	}
-	peer->rx_inflight++;
 	if (data)
 		peer->icount.rx++;
-	tty_flip_buffer_push(&peer->port);
+	ttyvs_rx_push(peer);
 }
 
 /* Line outputs or line-affecting state changed: rewire and notify. */
-static void ttyvs_lines_update(struct ttyvs_port *p,
-			       void (*change)(struct ttyvs_port *p, void *arg),
-			       void *arg)
+void ttyvs_lines_update(struct ttyvs_port *p,
+			void (*change)(struct ttyvs_port *p, void *arg),
+			void *arg)
 {
 	struct ttyvs_pair *pair = p->pair;
 	struct ttyvs_msr_delta d = {};
@@ -104,6 +145,8 @@ unsigned int ttyvs_rx_room(const struct ttyvs_port *p)
 {
 	unsigned int size = p->pair->buf_size;
 
+	if (p->raw)
+		return ttyvs_raw_room(p);
 	return p->rx_inflight < size ? size - p->rx_inflight : 0;
 }
 
@@ -230,13 +273,38 @@ static unsigned int ttyvs_write_direct(struct ttyvs_port *p, const u8 *buf,
 	}
 
 	room = ttyvs_rx_room(peer);
-	n = tty_insert_flip_string(&peer->port, buf, min(count, room));
+	n = ttyvs_rx_put(peer, buf, min(count, room));
 	if (n) {
-		peer->rx_inflight += n;
 		p->icount.tx += n;
 		peer->icount.rx += n;
-		tty_flip_buffer_push(&peer->port);
+		ttyvs_rx_push(peer);
 	}
+	return n;
+}
+
+/**
+ * ttyvs_port_write_locked - a write on a port (its tty or its raw channel)
+ * @p: the writing port; caller holds the pair lock
+ * @buf: the data
+ * @count: its length, not 0
+ * @paced: set when the data went to the baud-rate queue; the caller then
+ *	kicks the pacing timer after dropping the lock
+ *
+ * Returns how many bytes were taken; fewer than @count marks the writer
+ * starved, so it is woken when room comes.
+ */
+unsigned int ttyvs_port_write_locked(struct ttyvs_port *p, const u8 *buf,
+				     unsigned int count, bool *paced)
+{
+	unsigned int n;
+
+	*paced = ttyvs_pace_active(p);
+	if (*paced)
+		n = ttyvs_pace_enqueue(p, buf, count);
+	else
+		n = ttyvs_write_direct(p, buf, count);
+	if (n < count)
+		ttyvs_mark_starved(p);
 	return n;
 }
 
@@ -244,7 +312,6 @@ static TTYVS_WRITE_RET ttyvs_write(struct tty_struct *tty, const u8 *buf,
 				   TTYVS_WRITE_LEN count)
 {
 	struct ttyvs_port *p = tty->driver_data;
-	struct ttyvs_pair *pair = p->pair;
 	unsigned long flags;
 	unsigned int n;
 	bool paced;
@@ -252,29 +319,20 @@ static TTYVS_WRITE_RET ttyvs_write(struct tty_struct *tty, const u8 *buf,
 	if (!count)
 		return 0;
 
-	spin_lock_irqsave(&pair->lock, flags);
-	paced = ttyvs_pace_active(p);
-	if (paced)
-		n = ttyvs_pace_enqueue(p, buf, count);
-	else
-		n = ttyvs_write_direct(p, buf, count);
-	if (n < count)
-		ttyvs_mark_starved(p);
-	spin_unlock_irqrestore(&pair->lock, flags);
+	spin_lock_irqsave(&p->pair->lock, flags);
+	n = ttyvs_port_write_locked(p, buf, count, &paced);
+	spin_unlock_irqrestore(&p->pair->lock, flags);
 
 	if (paced)
 		ttyvs_pace_kick(p);
 	return n;
 }
 
-static unsigned int ttyvs_write_room(struct tty_struct *tty)
+/* What a write may hand over now; caller holds the pair lock. */
+unsigned int ttyvs_port_write_room_locked(struct ttyvs_port *p)
 {
-	struct ttyvs_port *p = tty->driver_data;
-	struct ttyvs_pair *pair = p->pair;
-	unsigned long flags;
 	unsigned int room;
 
-	spin_lock_irqsave(&pair->lock, flags);
 	if (ttyvs_pace_active(p))
 		room = ttyvs_pace_room(p);
 	else if (!ttyvs_tx_allowed(p))
@@ -285,7 +343,18 @@ static unsigned int ttyvs_write_room(struct tty_struct *tty)
 		room = ttyvs_rx_room(p->peer);
 	if (!room)
 		ttyvs_mark_starved(p);
-	spin_unlock_irqrestore(&pair->lock, flags);
+	return room;
+}
+
+static unsigned int ttyvs_write_room(struct tty_struct *tty)
+{
+	struct ttyvs_port *p = tty->driver_data;
+	unsigned long flags;
+	unsigned int room;
+
+	spin_lock_irqsave(&p->pair->lock, flags);
+	room = ttyvs_port_write_room_locked(p);
+	spin_unlock_irqrestore(&p->pair->lock, flags);
 
 	return room;
 }
@@ -320,20 +389,25 @@ static void ttyvs_send_xchar(struct tty_struct *tty, TTYVS_XCHAR ch)
 	spin_unlock_irqrestore(&p->pair->lock, flags);
 }
 
-struct ttyvs_throttle_arg {
-	bool throttle;
-	bool ixoff;
-	u8 xchar;
-};
+/**
+ * ttyvs_set_throttled_locked - our input is (no longer) nearly full
+ * @p: the receiving port; caller holds the pair lock and rewires after
+ * @throttle: stop the sender, or let it go on
+ */
+void ttyvs_set_throttled_locked(struct ttyvs_port *p, bool throttle)
+{
+	const struct ktermios *t = &p->termios;
+
+	p->throttled = throttle;
+	/* Software flow control: tell the sender, as a UART with auto-XOFF. */
+	if (t->c_iflag & IXOFF)
+		ttyvs_send_char_locked(p, t->c_cc[throttle ? VSTOP : VSTART],
+				       TTY_NORMAL);
+}
 
 static void ttyvs_set_throttled(struct ttyvs_port *p, void *arg)
 {
-	const struct ttyvs_throttle_arg *t = arg;
-
-	p->throttled = t->throttle;
-	/* Software flow control: tell the sender, as a UART with auto-XOFF. */
-	if (t->ixoff)
-		ttyvs_send_char_locked(p, t->xchar, TTY_NORMAL);
+	ttyvs_set_throttled_locked(p, !!arg);
 }
 
 /*
@@ -342,25 +416,14 @@ static void ttyvs_set_throttled(struct ttyvs_port *p, void *arg)
  */
 static void ttyvs_throttle(struct tty_struct *tty)
 {
-	struct ttyvs_throttle_arg t = {
-		.throttle = true,
-		.ixoff = I_IXOFF(tty),
-		.xchar = STOP_CHAR(tty),
-	};
-
-	ttyvs_lines_update(tty->driver_data, ttyvs_set_throttled, &t);
+	ttyvs_lines_update(tty->driver_data, ttyvs_set_throttled, tty);
 }
 
 static void ttyvs_unthrottle(struct tty_struct *tty)
 {
 	struct ttyvs_port *p = tty->driver_data;
-	struct ttyvs_throttle_arg t = {
-		.throttle = false,
-		.ixoff = I_IXOFF(tty),
-		.xchar = START_CHAR(tty),
-	};
 
-	ttyvs_lines_update(p, ttyvs_set_throttled, &t);
+	ttyvs_lines_update(p, ttyvs_set_throttled, NULL);
 	/* Input was flushed or drained: the peer may write again. */
 	ttyvs_tx_resume(p->peer);
 }
@@ -376,7 +439,10 @@ static void ttyvs_stop(struct tty_struct *tty)
 	spin_unlock_irqrestore(&p->pair->lock, flags);
 }
 
-/* Called with tty->flow.lock held; the core wakes writers afterwards. */
+/*
+ * Called with tty->flow.lock held; the core wakes the tty's writers
+ * afterwards, we wake the raw channel's.
+ */
 static void ttyvs_start(struct tty_struct *tty)
 {
 	struct ttyvs_port *p = tty->driver_data;
@@ -386,6 +452,7 @@ static void ttyvs_start(struct tty_struct *tty)
 	p->stopped = false;
 	spin_unlock_irqrestore(&p->pair->lock, flags);
 	ttyvs_pace_kick(p);
+	ttyvs_raw_wake_writer(p);
 }
 
 struct ttyvs_termios_arg {
@@ -567,6 +634,7 @@ static void ttyvs_input_flushed(struct ttyvs_port *p)
 
 	spin_lock_irqsave(&p->pair->lock, flags);
 	p->rx_inflight = 0;
+	ttyvs_raw_flush_locked(p);
 	spin_unlock_irqrestore(&p->pair->lock, flags);
 	ttyvs_tx_resume(p->peer);
 }
@@ -579,6 +647,8 @@ static int ttyvs_ioctl(struct tty_struct *tty, unsigned int cmd,
 	switch (cmd) {
 	case TIOCMIWAIT:
 		return ttyvs_wait_msr(p, arg);
+	case TTYVS_IOC_RAW_OPEN:
+		return ttyvs_raw_open(p, arg);
 	case TCFLSH:
 		if (arg == TCIFLUSH || arg == TCIOFLUSH)
 			ttyvs_input_flushed(p);
@@ -676,6 +746,9 @@ static void ttyvs_set_open(struct ttyvs_port *p, void *arg)
 	/* Whatever was in the flip buffer has been flushed. */
 	p->rx_inflight = 0;
 	p->break_on = false;
+	/* Down: a raw channel ends with the port. */
+	if (!tty)
+		ttyvs_raw_detach_locked(p);
 	if (tty) {
 		p->termios = tty->termios;
 		p->stopped = tty->flow.stopped;
@@ -750,6 +823,7 @@ static void ttyvs_destruct(struct tty_port *port)
 	struct ttyvs_port *p = to_ttyvs_port(port);
 
 	hrtimer_cancel(&p->pace_timer);
+	cancel_work_sync(&p->raw_work);
 	ttyvs_port_events_stop(p);
 	kfree(p->txq);
 	ttyvs_pair_put(p->pair);

@@ -14,7 +14,8 @@
  * Lock order
  * ----------
  * ttyvs_pairs_lock (mutex, pair.c: the pair idr) is taken alone or before
- * tty core locks. tty_port::mutex (activate/shutdown/dtr_rts) and
+ * tty core locks. A raw channel's read_lock and write_lock (raw.c) are
+ * taken alone, before the pair lock. tty_port::mutex (activate/shutdown/dtr_rts) and
  * tty_struct::flow.lock (stop/start) may be held when we take
  * ttyvs_pair::lock, which is innermost: under it we only insert into flip
  * buffers, queue work and arm the pacing hrtimer, never sleep and never
@@ -24,14 +25,18 @@
 #define TTYVS_H
 
 #include <linux/hrtimer.h>
+#include <linux/kfifo.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/serial.h>
 #include <linux/spinlock.h>
 #include <linux/tty.h>
 #include <linux/tty_port.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <linux/ttyvs.h>
+#include <linux/ttyvs_raw.h>
 
 #define TTYVS_NAME		"ttyVS"
 #define TTYVS_PORTS_PER_PAIR	2
@@ -70,6 +75,38 @@ enum ttyvs_event {
 
 struct ttyvs_pair;
 
+/* Largest piece a raw channel copies to or from user space at once. */
+#define TTYVS_RAW_CHUNK		8192
+
+/**
+ * struct ttyvs_raw - a port's raw data channel, owned by its file (raw.c)
+ * @port: the port it reads and writes; the file holds a port reference
+ * @wait: readers, writers and pollers of the file
+ * @read_lock: serialises readers; guards @rbuf
+ * @write_lock: serialises writers; guards @wbuf
+ * @rbuf: bounce buffer of a read (user copies must not hold the pair lock)
+ * @wbuf: bounce buffer of a write
+ *
+ * Fields below are guarded by &ttyvs_pair.lock.
+ * @fifo: characters received and not yet read
+ * @flushes: bumped when @fifo is emptied by a flush or hangup
+ * @hup: the port went down; the channel is over
+ * @flow: a STOP or START character seen with IXON, for @port's raw_work
+ */
+struct ttyvs_raw {
+	struct ttyvs_port *port;
+	wait_queue_head_t wait;
+	struct mutex read_lock;		/* see above */
+	struct mutex write_lock;	/* see above */
+	u8 rbuf[TTYVS_RAW_CHUNK];
+	u8 wbuf[TTYVS_RAW_CHUNK];
+
+	DECLARE_KFIFO_PTR(fifo, u8);
+	unsigned int flushes;
+	bool hup;
+	u8 flow;
+};
+
 /**
  * struct ttyvs_port - one end of a pair
  * @port: the tty_port; its kref is the port's lifetime
@@ -81,6 +118,7 @@ struct ttyvs_pair;
  * @ntf_pending: enum ttyvs_event bits not yet sent (atomic)
  * @ntf_work: sends them, at most once per TTYVS_NTF_INTERVAL
  * @ntf_last: when @ntf_work last sent (jiffies)
+ * @raw_work: throttling and IXON for a raw channel, see raw.c
  *
  * Fields below are guarded by &ttyvs_pair.lock.
  * @mctrl: outputs as set by the user (DTR, RTS, OUT1, OUT2)
@@ -97,6 +135,8 @@ struct ttyvs_pair;
  * @icount: serial counters (TIOCGICOUNT)
  * @tx_discarded: bytes written while the peer was closed
  * @rx_inflight: characters in our flip buffer not yet taken by the ldisc
+ * @raw: the raw channel our input goes to instead of the flip buffer
+ * @raw_throttled: @raw's fill, not the line discipline, set @throttled
  * @txq: baud-emulation transmit queue, @txq_head/@txq_tail index it
  * @pacing: @pace_timer is armed or running
  * @char_ns: time one character takes on the wire at this end's termios
@@ -112,6 +152,7 @@ struct ttyvs_port {
 	unsigned long ntf_pending;
 	struct delayed_work ntf_work;
 	unsigned long ntf_last;
+	struct work_struct raw_work;
 
 	unsigned int mctrl;
 	unsigned int msr;
@@ -127,6 +168,8 @@ struct ttyvs_port {
 	struct async_icount icount;
 	u64 tx_discarded;
 	unsigned int rx_inflight;
+	struct ttyvs_raw *raw;
+	bool raw_throttled;
 
 	u8 *txq;
 	unsigned int txq_head;
@@ -218,6 +261,27 @@ void ttyvs_port_init_ops(struct ttyvs_port *p);
 void ttyvs_tx_resume(struct ttyvs_port *p);
 bool ttyvs_tx_allowed(const struct ttyvs_port *p);
 unsigned int ttyvs_rx_room(const struct ttyvs_port *p);
+unsigned int ttyvs_rx_put(struct ttyvs_port *p, const u8 *buf,
+			  unsigned int count);
+void ttyvs_rx_push(struct ttyvs_port *p);
+unsigned int ttyvs_port_write_locked(struct ttyvs_port *p, const u8 *buf,
+				     unsigned int count, bool *paced);
+unsigned int ttyvs_port_write_room_locked(struct ttyvs_port *p);
+void ttyvs_lines_update(struct ttyvs_port *p,
+			void (*change)(struct ttyvs_port *p, void *arg),
+			void *arg);
+void ttyvs_set_throttled_locked(struct ttyvs_port *p, bool throttle);
+
+/* raw.c */
+void ttyvs_raw_init(struct ttyvs_port *p);
+int ttyvs_raw_open(struct ttyvs_port *p, unsigned long flags);
+unsigned int ttyvs_raw_room(const struct ttyvs_port *p);
+unsigned int ttyvs_raw_put(struct ttyvs_port *p, const u8 *buf,
+			   unsigned int count);
+void ttyvs_raw_push(struct ttyvs_port *p);
+void ttyvs_raw_wake_writer(struct ttyvs_port *p);
+void ttyvs_raw_flush_locked(struct ttyvs_port *p);
+void ttyvs_raw_detach_locked(struct ttyvs_port *p);
 
 /* netlink.c */
 int ttyvs_nl_init(void);

@@ -14,6 +14,8 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 
+#include <linux/ttyvs_raw.h>
+
 #include "bridge.h"
 #include "tty_speed.h"
 #include "nl.h"
@@ -104,7 +106,7 @@ void bridge_fail(struct bridge *br, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(br, fmt, ap);
 	va_end(ap);
-	loop_fd_del(br->loop, &br->tty);
+	loop_fd_del(br->loop, br->io);
 	loop_defer_cancel(br->loop, &br->upd);
 	if (br->on_fail)
 		br->on_fail(br, err);
@@ -127,7 +129,7 @@ static void bridge_update(struct loop_defer *d)
 		void (*done)(struct bridge *) = br->stopped;
 
 		br->stopped = NULL;
-		loop_fd_set(br->loop, &br->tty, 0);
+		loop_fd_set(br->loop, br->io, 0);
 		done(br);
 		return;
 	}
@@ -135,7 +137,7 @@ static void bridge_update(struct loop_defer *d)
 		ev |= EPOLLIN;
 	if (ring_len(&br->rx))
 		ev |= EPOLLOUT;
-	err = loop_fd_set(br->loop, &br->tty, ev);
+	err = loop_fd_set(br->loop, br->io, ev);
 	if (err)
 		bridge_fail(br, err, "epoll: %s", strerror(-err));
 }
@@ -235,7 +237,33 @@ static int open_tty(struct bridge *br)
 	}
 	loop_fd_init(&br->tty, fd, tty_cb, br);
 	br->tty.keep = true;	/* a hangup must be seen even while the rings are full */
+	br->io = &br->tty;
 	return 0;
+}
+
+/*
+ * A ttyvs port gives its data to a raw channel (uapi/linux/ttyvs_raw.h):
+ * no line discipline and no flip-buffer worker on this end, reads as big
+ * as the ring's room. The tty stays open for lines, break, termios and
+ * flush. Any other tty, an older module or TTYVS_BRIDGE_RAW=0: the tty.
+ */
+static void open_raw(struct bridge *br)
+{
+	const char *env = getenv("TTYVS_BRIDGE_RAW");
+	char path[96];
+	int fd;
+
+	if (env && !strcmp(env, "0"))
+		return;
+	snprintf(path, sizeof(path), "/sys/class/tty/%s/peer", br->port);
+	if (access(path, F_OK))
+		return;		/* not a ttyvs port */
+	fd = ioctl(br->tty.fd, TTYVS_IOC_RAW_OPEN, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	loop_fd_init(&br->raw, fd, tty_cb, br);
+	br->raw.keep = true;
+	br->io = &br->raw;
 }
 
 void bridge_set_baud(struct bridge *br, uint32_t baud)
@@ -384,6 +412,8 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 	br->on_fail = on_fail;
 	br->owner = owner;
 	br->tty.fd = -1;
+	br->raw.fd = -1;
+	br->io = &br->tty;
 	br->upd.cb = bridge_update;
 	br->upd.arg = br;
 	/* under rfc2217-listen the remote client sets the speed */
@@ -394,7 +424,8 @@ int bridge_new(struct loop *l, const char *dev, const char *port, const struct a
 	if (!err)
 		err = open_tty(br);
 	if (!err) {
-		err = loop_fd_set(l, &br->tty, 0);
+		open_raw(br);
+		err = loop_fd_set(l, br->io, 0);
 		if (err)
 			fprintf(stderr, "%s: %s: epoll: %s\n", bridge_log_prefix, dev, strerror(-err));
 	}
@@ -445,6 +476,10 @@ void bridge_free(struct bridge *br)
 	if (br->be.ops) {
 		br->be.ops->close(&br->be);
 		free(br->be.priv);
+	}
+	if (br->raw.fd >= 0) {
+		loop_fd_del(br->loop, &br->raw);
+		close(br->raw.fd);
 	}
 	if (br->tty.fd >= 0) {
 		set_lines(br, false);

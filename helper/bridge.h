@@ -82,7 +82,9 @@ struct bridge {
 	unsigned int peer_lines;	/* TIOCM_* the application end drives */
 	struct addr addr;
 	struct loop *loop;
-	struct loop_fd tty;
+	struct loop_fd tty;		/* the pair end: control, and data without raw */
+	struct loop_fd raw;		/* its raw data channel (fd -1 if none) */
+	struct loop_fd *io;		/* where data goes: &raw or &tty */
 	struct ring rx, tx;
 	struct backend be;
 	struct loop_defer upd;

@@ -188,8 +188,10 @@ stop:
 	wake = wake || !queued || !ttyvs_txq_cnt(p);
 out:
 	spin_unlock_irqrestore(&p->pair->lock, flags);
-	if (wake)
+	if (wake) {
 		tty_port_tty_wakeup(&p->port);
+		ttyvs_raw_wake_writer(p);
+	}
 	return ret;
 }
 

@@ -100,8 +100,12 @@ static void ttyvs_send_char_locked(struct ttyvs_port *p, u8 ch, u8 flag)
 		return;
 	}
 	if (peer->raw) {
-		/* A break reads as a NUL, as from n_tty in raw mode. */
-		if (!ttyvs_rx_room(peer) || ttyvs_raw_put(peer, &ch, 1) != 1) {
+		/*
+		 * A break reads as a NUL, as from n_tty in raw mode. Like the
+		 * flip buffer, the fifo takes this one beyond the room bound
+		 * if it can: STOP and START must not wait behind data.
+		 */
+		if (ttyvs_raw_put(peer, &ch, 1) != 1) {
 			peer->icount.buf_overrun++;
 			return;
 		}

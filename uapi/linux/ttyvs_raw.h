@@ -15,6 +15,9 @@
  * IXON, STOP and START act and are not read; with CRTSCTS or IXOFF the
  * port throttles when its buffer is nearly full.
  *
+ * The channel holds at most the pair's buffer size; a size raised while
+ * it is open applies up to the opening size rounded up to a power of two.
+ *
  * The argument takes O_CLOEXEC and O_NONBLOCK, nothing else (EINVAL).
  * Errors: EBUSY if the port already has one, EIO if the port is not open
  * or its pair is being deleted. A port that goes down (last close, hangup,

@@ -3,15 +3,17 @@
  * Randomized tty ioctls on ttyVS fds: the tty ioctl set (termios old and
  * new, breaks, flow, flushes, modem lines, TIOCMIWAIT, counters, serial
  * info, queues, exclusive mode, soft carrier, line discipline, window
- * size, TIOCSTI, TIOCVHANGUP, FIONBIO, process groups, locked termios)
- * plus random unknown command numbers, with random arguments: valid
+ * size, TIOCSTI, TIOCVHANGUP, FIONBIO, process groups, locked termios,
+ * TTYVS_IOC_RAW_OPEN) plus random unknown command numbers, with random arguments: valid
  * buffers of random contents, NULL, -1, kernel addresses, unmapped and
  * read-only pages, buffers that run into an unmapped page, random ints.
  * Both ends of default pair 1 and, when the netlink family is there, both
  * ends of a pair and the port of a loopback pair created for the run.
  * First as root (for a while with emulate_baud on), then from a child
  * that dropped to uid 65534 after the ports were opened (it asks the
- * parent for new fds after a hangup).
+ * parent for new fds after a hangup). Raw channels it opens are kept (a
+ * few at a time) and read, written, polled and closed at random between
+ * the ioctls, so they meet hangups, flushes and flow control.
  *
  * Every call must return (blocking ones are cut short by a timer): a call
  * that is not meant to block and takes over 5 s fails the run; kernel
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +49,7 @@
 #include "kselftest.h"
 #include "ttyvs_lib.h"
 #include "ttyvs_nl.h"
+#include "../uapi/linux/ttyvs_raw.h"
 
 #define NOBODY		65534
 #define MAX_PORTS	5
@@ -145,6 +149,7 @@ static const struct cmd cmds[] = {
 	C(TIOCSERGWILD, A_PTR, false, 1),
 	C(TIOCGISO7816, A_PTR, false, 1),
 	C(TIOCSISO7816, A_PTR, false, 1),
+	C(TTYVS_IOC_RAW_OPEN, A_INT, false, 2),
 };
 
 /* Never issued with random numbers: console redirection, controlling tty,
@@ -516,6 +521,67 @@ static void check_hangup(struct stats *st, int k)
 	}
 }
 
+/* Raw channels from TTYVS_IOC_RAW_OPEN, kept open for raw_io(). */
+static int raws[4] = { -1, -1, -1, -1 };
+
+static void keep_raw(int fd)
+{
+	int k = rn(ARRAY_SIZE(raws));
+
+	/* Never block in raw_io(), whatever flags the ioctl was given. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (raws[k] >= 0)
+		close(raws[k]);
+	raws[k] = fd;
+}
+
+static void close_raws(void)
+{
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(raws); k++) {
+		if (raws[k] >= 0)
+			close(raws[k]);
+		raws[k] = -1;
+	}
+}
+
+/* Now and then something on a raw channel: I/O, good or bad, or close. */
+static void raw_io(void)
+{
+	int k = rn(ARRAY_SIZE(raws)), fd = raws[k];
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	size_t len = rn(600);
+
+	if (fd < 0 || !chance(15))
+		return;
+	switch (rn(6)) {
+	case 0:
+	case 1:
+		if (read(fd, good, len) < 0 && errno != EAGAIN && errno != EIO)
+			ksft_print_msg("raw read: %s\n", strerror(errno));
+		break;
+	case 2:
+		if (write(fd, good, len) < 0 && errno != EAGAIN && errno != EIO)
+			ksft_print_msg("raw write: %s\n", strerror(errno));
+		break;
+	case 3:
+		/* Unmapped or read-only buffers: EFAULT, nothing else. */
+		if (chance(50))
+			(void)!read(fd, chance(50) ? hole : ro_page, len);
+		else
+			(void)!write(fd, hole, len);
+		break;
+	case 4:
+		poll(&p, 1, 0);
+		break;
+	default:
+		close(fd);
+		raws[k] = -1;
+		break;
+	}
+}
+
 static int one_call(struct stats *st)
 {
 	struct cmd unknown;
@@ -539,6 +605,8 @@ static int one_call(struct stats *st)
 			arg = rnd() & (TIOCM_CTS | TIOCM_DSR | TIOCM_CD | TIOCM_RNG);
 		if ((c->nr == TCSBRKP || c->nr == TCXONC || c->nr == TCFLSH) && chance(70))
 			arg = rn(5);
+		if (c->nr == TTYVS_IOC_RAW_OPEN && chance(80))
+			arg = O_NONBLOCK | (chance(50) ? O_CLOEXEC : 0);
 		break;
 	case A_LDISC:
 		arg = rand_ldisc_arg();
@@ -559,6 +627,8 @@ static int one_call(struct stats *st)
 		st->ok++;
 		if (c->nr == TIOCGPTPEER && r > 2)
 			close(r);
+		if (c->nr == TTYVS_IOC_RAW_OPEN)
+			keep_raw(r);
 		return 0;
 	}
 	st->err++;
@@ -606,6 +676,7 @@ static int fuzz(long count, struct stats *st)
 		if (privileged && i == count / 2)
 			tvs_param_write("emulate_baud", "N");
 		one_call(st);
+		raw_io();
 	}
 	if (privileged)
 		tvs_param_write("emulate_baud", "N");
@@ -793,6 +864,7 @@ int main(void)
 		       lb_id >= 0 ? " + a loopback port" : "", alt_ldisc);
 
 	r = fuzz(nroot, &st);
+	close_raws();
 	ksft_test_result(r == 0, "root: %ld random ioctls answered\n", nroot);
 
 	/* Fresh fds for the child, opened as root before it drops privileges. */

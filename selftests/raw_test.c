@@ -303,6 +303,25 @@ TEST_F(raw, ixon_stop_and_start_are_acted_on)
 	EXPECT_EQ(0, tvs_read_quiet(self->r, buf, sizeof(buf), 200, 50));
 }
 
+TEST_F(raw, paced_writes_are_woken_and_complete)
+{
+	static unsigned char buf[16384];
+	size_t taken;
+
+	/* 115200 8N1: 11520 characters a second through a 4 KiB queue. */
+	ASSERT_EQ(0, tvs_param_write("emulate_baud", "Y"));
+	ASSERT_EQ(0, tvs_make_raw(self->a, B115200));
+	ASSERT_EQ(0, tvs_make_raw(self->b, B115200));
+	taken = fill(self->r, 'p');
+	EXPECT_LE((size_t)4096, taken);
+	EXPECT_GT(sizeof(buf) / 2, taken);
+	/* The queue drains at the line's rate and the writer is woken. */
+	EXPECT_EQ(POLLOUT, wait_for(self->r, POLLOUT, 3000) & POLLOUT);
+	taken += fill(self->r, 'p');
+	EXPECT_EQ((ssize_t)taken, tvs_read_exact(self->a, buf, taken, 10000));
+	tvs_param_write("emulate_baud", "N");
+}
+
 TEST_F(raw, ends_with_its_port)
 {
 	unsigned char buf[8];

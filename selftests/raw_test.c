@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 #include "../uapi/linux/ttyvs_raw.h"
@@ -254,6 +255,22 @@ TEST_F(raw, crtscts_throttles_by_rts)
 		  tvs_wait_modem(self->a, TIOCM_CTS, TIOCM_CTS, 2000) & TIOCM_CTS);
 }
 
+TEST_F(raw, closing_a_throttled_channel_raises_rts)
+{
+	struct termios t;
+
+	ASSERT_EQ(0, tcgetattr(self->b, &t));
+	t.c_cflag |= CRTSCTS;
+	ASSERT_EQ(0, tcsetattr(self->b, TCSANOW, &t));
+	ASSERT_EQ((size_t)BUF_SIZE, fill(self->a, 'c'));
+	ASSERT_EQ(0, tvs_wait_modem(self->a, TIOCM_CTS, 0, 2000) & TIOCM_CTS);
+	/* Its unread input goes with it, and so does its throttling. */
+	close(self->r);
+	self->r = -1;
+	EXPECT_EQ(TIOCM_CTS,
+		  tvs_wait_modem(self->a, TIOCM_CTS, TIOCM_CTS, 2000) & TIOCM_CTS);
+}
+
 TEST_F(raw, ixoff_sends_stop_and_start)
 {
 	unsigned char buf[BUF_SIZE];
@@ -306,6 +323,66 @@ TEST_F(raw, ixon_stop_and_start_are_acted_on)
 	ASSERT_EQ(1, tvs_read_exact(self->a, buf, 1, 2000));
 	EXPECT_EQ('z', buf[0]);
 	EXPECT_EQ(0, tvs_read_quiet(self->r, buf, sizeof(buf), 200, 50));
+}
+
+TEST_F(raw, ixon_stop_reaches_a_full_channel)
+{
+	unsigned char buf[BUF_SIZE];
+	struct termios t;
+
+	ASSERT_EQ(0, tcgetattr(self->b, &t));
+	t.c_iflag |= IXON;
+	ASSERT_EQ(0, tcsetattr(self->b, TCSANOW, &t));
+	ASSERT_EQ((size_t)BUF_SIZE, fill(self->a, 'n'));
+
+	/* a's STOP must not wait behind the data that fills b's channel. */
+	ASSERT_EQ(0, tcflow(self->a, TCIOFF));
+	for (int i = 0; i < 100 && (wait_for(self->r, POLLOUT, 0) & POLLOUT); i++)
+		tvs_msleep(20);
+	EXPECT_EQ(0, wait_for(self->r, POLLOUT, 300) & POLLOUT);
+	ASSERT_EQ(0, tcflow(self->a, TCION));
+	EXPECT_EQ(POLLOUT, wait_for(self->r, POLLOUT, 2000) & POLLOUT);
+	/* Neither character was read as data. */
+	EXPECT_EQ(BUF_SIZE, read(self->r, buf, sizeof(buf)));
+	EXPECT_EQ(0, tvs_read_quiet(self->r, buf, sizeof(buf), 200, 50));
+}
+
+TEST_F(raw, blocking_read_and_write)
+{
+	static unsigned char out[65536], in[65536];
+	uint64_t st = 0xb10c;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, fcntl(self->r, F_SETFL, 0));
+	ASSERT_EQ(0, tvs_set_nonblock(self->a, false));
+	tvs_alarm(20);
+
+	/* A read waits for data that comes later. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		tvs_msleep(200);
+		_exit(write(self->a, "late", 4) == 4 ? 0 : 1);
+	}
+	EXPECT_EQ(4, read(self->r, in, sizeof(in)));
+	EXPECT_EQ(0, memcmp(in, "late", 4));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+
+	/* A write of eight buffers' worth waits for the reader, all of it. */
+	tvs_prng_fill(&st, out, sizeof(out));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		ssize_t n = tvs_read_exact(self->a, in, sizeof(in), 10000);
+
+		_exit(n == (ssize_t)sizeof(in) && !memcmp(in, out, sizeof(in)) ? 0 : 1);
+	}
+	EXPECT_EQ((ssize_t)sizeof(out), write(self->r, out, sizeof(out)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	tvs_alarm(0);
 }
 
 TEST_F(raw, paced_writes_are_woken_and_complete)
